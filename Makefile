@@ -1,0 +1,71 @@
+# SCORE Platform — `make run` serves the demo, `make test` runs the whole suite.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+VENDOR := static/vendor
+
+.PHONY: run test install static messages migrate seed worker beat lint format bench run-prod clean
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(VENDOR)/.built: node_modules/.installed
+	mkdir -p $(VENDOR)
+	cp node_modules/bootstrap/dist/css/bootstrap.min.css $(VENDOR)/
+	cp node_modules/bootstrap/dist/js/bootstrap.bundle.min.js $(VENDOR)/
+	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/
+	cp node_modules/chart.js/dist/chart.umd.min.js $(VENDOR)/
+	touch $@
+
+static: $(VENDOR)/.built
+
+messages: install
+	@if ls locale/*/LC_MESSAGES/django.po >/dev/null 2>&1; then DEBUG=1 $(PY) manage.py compilemessages --verbosity 0; fi
+
+.env:
+	cp .env.example .env
+
+migrate: install .env
+	$(PY) manage.py migrate --verbosity 0
+
+seed: migrate
+	$(PY) manage.py seed_demo --if-empty
+
+run: install static messages .env migrate seed
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+test: install static messages
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	DEBUG=1 $(PY) manage.py makemigrations --check --dry-run --verbosity 0
+	$(BIN)/pytest -n $${PYTEST_WORKERS:-auto} $(PYTEST_ARGS)
+
+worker: install
+	$(BIN)/celery -A score_platform worker --loglevel=INFO --concurrency=2
+
+beat: install
+	$(BIN)/celery -A score_platform beat --loglevel=INFO
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) node_modules $(VENDOR) staticfiles db.sqlite3 test_db.sqlite3*

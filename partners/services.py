@@ -1,0 +1,269 @@
+"""Every write to organisations, memberships, licences and supplier links."""
+
+from collections.abc import Iterable
+from datetime import date
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from partners import permissions
+from partners.access import forget_principal, principal_of
+from partners.models import ROLE_ORGANISATION_KIND, Licence, Membership, Organisation, SupplierLink
+from score_platform.permissions import require
+from score_platform.services import Errors, apply_changes, save_validated
+
+ORGANISATION_FIELDS = {"name", "short_name", "kind", "countries", "website"}
+LICENCE_FIELDS = {"reference", "countries", "valid_from", "valid_until", "status"}
+
+
+# --- organisations ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def organisation_create(*, actor, name: str, kind: str, **fields) -> Organisation:
+    require(
+        permissions.can_manage_organisations(actor),
+        _("Only ILO administrators manage organisations."),
+    )
+    organisation = Organisation(name=name, kind=kind)
+    apply_changes(organisation, fields, allowed=ORGANISATION_FIELDS - {"name", "kind"})
+    save_validated(organisation, actor=actor)
+    return organisation
+
+
+@transaction.atomic
+def organisation_update(*, actor, organisation: Organisation, **changes) -> Organisation:
+    require(
+        permissions.can_manage_organisations(actor),
+        _("Only ILO administrators manage organisations."),
+    )
+    if "kind" in changes and changes["kind"] != organisation.kind:
+        organisation_validate_kind_change(organisation=organisation, kind=changes["kind"])
+    apply_changes(organisation, changes, allowed=ORGANISATION_FIELDS)
+    save_validated(organisation, actor=actor)
+    return organisation
+
+
+def organisation_validate_kind_change(*, organisation: Organisation, kind: str) -> None:
+    if organisation.pk and organisation.memberships.filter(is_active=True).exists():
+        raise_field("kind", _("An organisation with active members cannot change its kind."))
+    if organisation.pk and kind != Organisation.Kind.PARTNER and organisation.enterprises.exists():
+        raise_field("kind", _("An organisation that serves enterprises must stay a partner."))
+
+
+def raise_field(field: str, message: str) -> None:
+    errors = Errors()
+    errors.add(field, message)
+    errors.raise_if_any()
+
+
+# --- memberships ------------------------------------------------------------------------
+
+
+def membership_validate(membership: Membership) -> None:
+    errors = Errors()
+    expected_kind = ROLE_ORGANISATION_KIND.get(membership.role)
+    organisation = membership.organisation if membership.organisation_id else None
+    if expected_kind and organisation and organisation.kind != expected_kind:
+        errors.add(
+            "role",
+            _("The role %(role)s belongs to an organisation of kind %(kind)s, not %(actual)s.")
+            % {
+                "role": membership.get_role_display(),
+                "kind": Organisation.Kind(expected_kind).label,
+                "actual": organisation.get_kind_display(),
+            },
+        )
+    if (
+        membership.is_active
+        and membership.user_id
+        and Membership.objects.filter(user_id=membership.user_id, is_active=True)
+        .exclude(pk=membership.pk)
+        .exists()
+    ):
+        errors.add("user", _("This user already has an active membership."))
+    errors.raise_if_any()
+
+
+@transaction.atomic
+def membership_save(*, actor, membership: Membership) -> Membership:
+    """Create or change a membership (a user has exactly one active membership)."""
+    require(
+        actor is None
+        or permissions.can_manage_memberships(actor, organisation_id=membership.organisation_id),
+        _("You may not manage the members of this organisation."),
+    )
+    membership_validate(membership)
+    save_validated(membership, actor=actor)
+    forget_principal(membership.user)
+    return membership
+
+
+@transaction.atomic
+def user_create_with_membership(
+    *, actor, username: str, password: str, organisation: Organisation, role: str, **user_fields
+):
+    """A new login with its one membership; used by the admin, seeding and partner managers."""
+    user_model = get_user_model()
+    errors = Errors()
+    if user_model.objects.filter(username__iexact=username).exists():
+        errors.add("username", _("This username is taken."))
+    errors.raise_if_any()
+    user = user_model(username=username, **user_fields)
+    user.set_password(password)
+    user.full_clean(exclude=["password"])
+    user.save()
+    membership_save(
+        actor=actor, membership=Membership(user=user, organisation=organisation, role=role)
+    )
+    return user
+
+
+# --- licences ---------------------------------------------------------------------------
+
+
+def licence_validate(licence: Licence, *, modules: Iterable | None = None) -> None:
+    errors = Errors()
+    if licence.partner_id and licence.partner.kind != Organisation.Kind.PARTNER:
+        errors.add("partner", _("Licences are signed with partner organisations only."))
+    if licence.valid_from and licence.valid_until and licence.valid_until < licence.valid_from:
+        errors.add("valid_until", _("A licence cannot end before it starts."))
+    if not licence.countries:
+        errors.add("countries", _("A licence covers at least one country."))
+    if modules is not None and not list(modules):
+        errors.add("modules", _("A licence covers at least one module."))
+    errors.raise_if_any()
+
+
+@transaction.atomic
+def licence_create(
+    *,
+    actor,
+    partner: Organisation,
+    reference: str,
+    countries: list[str],
+    modules: Iterable,
+    valid_from: date,
+    valid_until: date,
+    status: str = Licence.Status.ACTIVE,
+) -> Licence:
+    require(permissions.can_manage_licences(actor), _("Only ILO administrators manage licences."))
+    modules = list(modules)
+    licence = Licence(
+        partner=partner,
+        reference=reference,
+        countries=countries,
+        valid_from=valid_from,
+        valid_until=valid_until,
+        status=status,
+    )
+    licence_validate(licence, modules=modules)
+    save_validated(licence, actor=actor)
+    licence.modules.set(modules)
+    return licence
+
+
+@transaction.atomic
+def licence_update(
+    *, actor, licence: Licence, modules: Iterable | None = None, **changes
+) -> Licence:
+    require(permissions.can_manage_licences(actor), _("Only ILO administrators manage licences."))
+    apply_changes(licence, changes, allowed=LICENCE_FIELDS, frozen={"partner"})
+    modules = list(modules) if modules is not None else None
+    licence_validate(licence, modules=modules)
+    save_validated(licence, actor=actor)
+    if modules is not None:
+        licence.modules.set(modules)
+    return licence
+
+
+# --- supplier links ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def supplier_link_request(
+    *, actor, brand: Organisation, enterprise_id: int | None = None, os_id: str = ""
+) -> SupplierLink:
+    """A brand asks to see a supplier, by platform id or Open Supply Hub ID.
+
+    The request is recorded whether or not such an enterprise exists, and the brand sees
+    only what it asked for, so the answer never confirms that an id exists.
+    """
+    from enterprises.models import Enterprise
+
+    require(permissions.can_request_supplier_link(actor), _("Only brands request supplier links."))
+    errors = Errors()
+    if brand.pk != principal_of(actor).organisation_id:
+        errors.add("brand", _("A brand requests links for itself only."))
+    os_id = (os_id or "").strip()
+    if enterprise_id is None and not os_id:
+        errors.add("enterprise", _("Give the enterprise's id or its Open Supply Hub ID."))
+    errors.raise_if_any()
+
+    enterprises = Enterprise.objects.all()
+    enterprise = (
+        enterprises.filter(pk=enterprise_id).first()
+        if enterprise_id is not None
+        else enterprises.filter(os_id=os_id).first()
+    )
+    existing = _existing_link(
+        brand=brand, enterprise=enterprise, enterprise_id=enterprise_id, os_id=os_id
+    )
+    now = timezone.now()
+    if existing is not None:
+        if existing.status == SupplierLink.Status.REVOKED:
+            existing.status = SupplierLink.Status.REQUESTED
+            existing.requested_at = now
+            existing.requested_by = actor
+            existing.decided_at = None
+            existing.decided_by = None
+            save_validated(existing, actor=actor)
+        return existing
+    link = SupplierLink(
+        brand=brand,
+        enterprise=enterprise,
+        requested_enterprise_id=enterprise_id,
+        requested_os_id=os_id,
+        status=SupplierLink.Status.REQUESTED,
+        requested_at=now,
+        requested_by=actor,
+    )
+    save_validated(link, actor=actor)
+    return link
+
+
+def _existing_link(*, brand, enterprise, enterprise_id, os_id):
+    links = SupplierLink.objects.select_for_update().filter(brand=brand)
+    if enterprise is not None:
+        return links.filter(enterprise=enterprise).first()
+    if enterprise_id is not None:
+        return links.filter(enterprise__isnull=True, requested_enterprise_id=enterprise_id).first()
+    return links.filter(enterprise__isnull=True, requested_os_id=os_id).first()
+
+
+@transaction.atomic
+def supplier_link_grant(*, actor, link: SupplierLink) -> SupplierLink:
+    return _supplier_link_decide(actor=actor, link=link, status=SupplierLink.Status.GRANTED)
+
+
+@transaction.atomic
+def supplier_link_revoke(*, actor, link: SupplierLink) -> SupplierLink:
+    return _supplier_link_decide(actor=actor, link=link, status=SupplierLink.Status.REVOKED)
+
+
+def _supplier_link_decide(*, actor, link: SupplierLink, status: str) -> SupplierLink:
+    require(
+        permissions.can_decide_supplier_link(actor, link),
+        _("Only the enterprise's partner manager or ILO staff decide supplier links."),
+    )
+    if link.enterprise_id is None:
+        raise_field("enterprise", _("This request names no enterprise on the platform."))
+    if link.status == status:
+        return link
+    link.status = status
+    link.decided_at = timezone.now()
+    link.decided_by = actor
+    save_validated(link, actor=actor)
+    return link

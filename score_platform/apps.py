@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ScorePlatformConfig(AppConfig):
+    name = "score_platform"
+    verbose_name = "SCORE Platform"

@@ -1,0 +1,80 @@
+"""Small helpers shared by the apps' services."""
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import IntegrityError, models, transaction
+
+
+class Errors:
+    """Collects field-level messages and raises them together as one ValidationError."""
+
+    def __init__(self) -> None:
+        self._messages: dict[str, list[str]] = {}
+
+    def add(self, field: str | None, message: str) -> None:
+        self._messages.setdefault(field or NON_FIELD_ERRORS, []).append(str(message))
+
+    def __bool__(self) -> bool:
+        return bool(self._messages)
+
+    def raise_if_any(self) -> None:
+        if self._messages:
+            raise ValidationError(self._messages)
+
+
+def apply_changes(
+    instance: models.Model,
+    changes: dict[str, Any],
+    *,
+    allowed: Iterable[str],
+    frozen: Iterable[str] = (),
+) -> set[str]:
+    """Set the allowed fields; a frozen field may be repeated unchanged but never changed."""
+    allowed = set(allowed)
+    frozen = set(frozen)
+    errors = Errors()
+    changed: set[str] = set()
+    for field, value in changes.items():
+        if field in frozen:
+            current = getattr(instance, field)
+            if _comparable(current) != _comparable(value):
+                errors.add(field, "This cannot be changed once recorded.")
+            continue
+        if field not in allowed:
+            errors.add(field, "This field cannot be changed here.")
+            continue
+        if _comparable(getattr(instance, field)) != _comparable(value):
+            setattr(instance, field, value)
+            changed.add(field)
+    errors.raise_if_any()
+    return changed
+
+
+def _comparable(value):
+    if isinstance(value, models.Model):
+        return (value._meta.label, value.pk)
+    return value
+
+
+def save_validated(instance: models.Model, *, actor=None, exclude: Iterable[str] = ()) -> None:
+    """Full model validation (fields and database constraints), then save with the audit user.
+
+    An IntegrityError from a race between validation and the write becomes a
+    ValidationError, so callers answer 400 rather than 500.
+    """
+    instance.full_clean(exclude=list(exclude))
+    if actor is not None and getattr(actor, "is_authenticated", False):
+        instance._history_user = actor
+    try:
+        with transaction.atomic():
+            instance.save()
+    except IntegrityError as error:
+        raise ValidationError(
+            {
+                NON_FIELD_ERRORS: [
+                    "This change conflicts with another record saved at the same time."
+                ]
+            }
+        ) from error

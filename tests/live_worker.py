@@ -1,0 +1,124 @@
+"""A real Celery worker in a subprocess, on the real Redis broker, against the test database."""
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+
+from celery import Celery
+from django.db import connection
+
+from tests.conftest import need_service
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def redis_url() -> str:
+    return os.environ.get("REDIS_URL", "")
+
+
+def redis_available(url: str) -> bool:
+    if not url:
+        return False
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=1).ping())
+    except redis.RedisError:
+        return False
+
+
+def test_database_url() -> str:
+    """The URL of the database this test process uses, for the worker to share it."""
+    settings = connection.settings_dict
+    if settings["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{Path(settings['NAME']).resolve()}"
+    host = settings.get("HOST") or "127.0.0.1"
+    port = settings.get("PORT") or 5432
+    user = settings.get("USER") or "postgres"
+    password = settings.get("PASSWORD") or ""
+    credentials = f"{user}:{password}" if password else user
+    return f"postgres://{credentials}@{host}:{port}/{settings['NAME']}"
+
+
+class LiveWorker:
+    def __init__(self, broker_url: str, queue: str, extra_env: dict[str, str] | None = None):
+        self.broker_url = broker_url
+        self.queue = queue
+        self.extra_env = extra_env or {}
+        self.process: subprocess.Popen | None = None
+        self.log_path = PROJECT_ROOT / "tests" / "artifacts" / f"worker-{queue}.log"
+        self.client = Celery("score-test-client", broker=broker_url, backend=broker_url)
+
+    def start(self) -> None:
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        env = {
+            **os.environ,
+            "DATABASE_URL": test_database_url(),
+            "CELERY_BROKER_URL": self.broker_url,
+            "CELERY_RESULT_BACKEND": self.broker_url,
+            **self.extra_env,
+        }
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "score_platform",
+                "worker",
+                "--pool=solo",
+                "--loglevel=INFO",
+                "-Q",
+                self.queue,
+                "--hostname",
+                f"{self.queue}@%h",
+                "--without-gossip",
+                "--without-mingle",
+            ],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=self.log_path.open("wb"),
+            stderr=subprocess.STDOUT,
+        )
+
+    def send(self, name: str, args=(), kwargs=None):
+        return self.client.send_task(name, args=args, kwargs=kwargs or {}, queue=self.queue)
+
+    def stop(self, timeout: float = 20) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.client.close()
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+
+@contextmanager
+def live_worker(extra_env: dict[str, str] | None = None):
+    url = redis_url()
+    need_service("Redis", redis_available(url), "set REDIS_URL to a running Redis")
+    worker = LiveWorker(url, queue=f"test-{uuid.uuid4().hex[:10]}", extra_env=extra_env)
+    worker.start()
+    try:
+        yield worker
+    finally:
+        worker.stop()
+
+
+def wait_until(predicate, *, timeout: float = 30, interval: float = 0.1):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    return predicate()
