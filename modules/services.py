@@ -17,10 +17,16 @@ from modules.models import (
     ImprovementProject,
     TrainingModule,
 )
+from partners.access import principal_of
 from partners.models import Organisation
 from partners.selectors import licence_covers
 from score_platform.permissions import require
-from score_platform.services import Errors, apply_changes, save_validated
+from score_platform.services import (
+    Errors,
+    apply_changes,
+    delete_unless_protected,
+    save_validated,
+)
 from trainers.models import Trainer
 from trainers.services import certification_problem
 
@@ -497,3 +503,65 @@ def improvement_project_update(
 
 def _user_or_none(actor):
     return actor if getattr(actor, "is_authenticated", False) else None
+
+
+# --- the module catalogue and deletions (used by the ILO admin) -------------------------
+
+
+def training_module_validate(module: TrainingModule) -> None:
+    errors = Errors()
+    if not (module.code or "").strip():
+        errors.add("code", _("Give the module a short code such as WCO."))
+    if (
+        module.is_foundation
+        and TrainingModule.objects.filter(is_foundation=True).exclude(pk=module.pk).exists()
+    ):
+        errors.add("is_foundation", _("Only one module can be the foundation module."))
+    if module.classroom_days is not None and not 1 <= module.classroom_days <= 10:
+        errors.add("classroom_days", _("A module has between 1 and 10 classroom days."))
+    errors.raise_if_any()
+
+
+@transaction.atomic
+def training_module_save(*, actor, module: TrainingModule) -> TrainingModule:
+    """Add a module to the catalogue (Lean, Gender Equality...) or change one."""
+    require(principal_of(actor).is_ilo_admin, _("Only ILO administrators manage training modules."))
+    module.code = (module.code or "").strip()
+    training_module_validate(module)
+    save_validated(module, actor=actor)
+    return module
+
+
+@transaction.atomic
+def training_module_delete(*, actor, module: TrainingModule) -> None:
+    """Remove a module nobody has used; one with enrolments is no longer offered instead."""
+    require(principal_of(actor).is_ilo_admin, _("Only ILO administrators manage training modules."))
+    delete_unless_protected(module, actor=actor)
+
+
+@transaction.atomic
+def enrolment_delete(*, actor, enrolment: Enrolment) -> None:
+    """Remove an enrolment recorded by mistake (with its visits and projects)."""
+    require(
+        can_record_progress(actor, partner_id=enrolment.enterprise.partner_id),
+        _("You may not delete this enrolment."),
+    )
+    delete_unless_protected(enrolment, actor=actor)
+
+
+@transaction.atomic
+def classroom_session_delete(*, actor, session: ClassroomSession) -> None:
+    require(
+        can_record_progress(actor, partner_id=session.partner_id),
+        _("You may not delete this session."),
+    )
+    delete_unless_protected(session, actor=actor)
+
+
+@transaction.atomic
+def improvement_project_delete(*, actor, project: ImprovementProject) -> None:
+    require(
+        can_record_progress(actor, partner_id=project.enrolment.enterprise.partner_id),
+        _("You may not delete this project."),
+    )
+    delete_unless_protected(project, actor=actor)

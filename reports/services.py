@@ -9,9 +9,15 @@ from django.utils.translation import gettext as _
 
 from enterprises.models import Enterprise
 from enterprises.permissions import can_record_progress
+from partners.access import principal_of
 from reports.models import Indicator, KpiMeasurement
 from score_platform.permissions import require
-from score_platform.services import Errors, apply_changes, save_validated
+from score_platform.services import (
+    Errors,
+    apply_changes,
+    delete_unless_protected,
+    save_validated,
+)
 
 MEASUREMENT_FIELDS = {"period", "value", "is_baseline", "source", "verified_by", "note"}
 # The largest value the column holds (14 digits, 4 after the point).
@@ -143,3 +149,39 @@ def measurement_delete(*, actor, measurement: KpiMeasurement) -> None:
     )
     measurement._history_user = actor
     measurement.delete()
+
+
+# --- the indicator catalogue (used by the ILO admin) ------------------------------------
+
+
+def indicator_validate(indicator: Indicator) -> None:
+    errors = Errors()
+    if not (indicator.code or "").strip():
+        errors.add("code", _("Give the indicator a code such as defect_rate."))
+    if (
+        indicator.pk
+        and indicator.is_percentage
+        and KpiMeasurement.objects.filter(indicator_id=indicator.pk, value__gt=100).exists()
+    ):
+        errors.add(
+            "is_percentage",
+            _("Some reported values of this indicator exceed 100; it cannot become a percentage."),
+        )
+    errors.raise_if_any()
+
+
+@transaction.atomic
+def indicator_save(*, actor, indicator: Indicator) -> Indicator:
+    """Add an indicator to the KPI catalogue or change one (kpis.md)."""
+    require(principal_of(actor).is_ilo_admin, _("Only ILO administrators manage indicators."))
+    indicator.code = (indicator.code or "").strip()
+    indicator_validate(indicator)
+    save_validated(indicator, actor=actor)
+    return indicator
+
+
+@transaction.atomic
+def indicator_delete(*, actor, indicator: Indicator) -> None:
+    """Remove an indicator nobody reported; one with measurements stays in the catalogue."""
+    require(principal_of(actor).is_ilo_admin, _("Only ILO administrators manage indicators."))
+    delete_unless_protected(indicator, actor=actor)

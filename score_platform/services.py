@@ -5,6 +5,8 @@ from typing import Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, models, transaction
+from django.db.models import ProtectedError
+from django.utils.translation import gettext as _
 
 
 class Errors:
@@ -75,6 +77,30 @@ def save_validated(instance: models.Model, *, actor=None, exclude: Iterable[str]
             {
                 NON_FIELD_ERRORS: [
                     "This change conflicts with another record saved at the same time."
+                ]
+            }
+        ) from error
+
+
+def delete_unless_protected(instance: models.Model, *, actor=None) -> None:
+    """Delete with the audit user, or explain in words which records still depend on it.
+
+    Protected references (``on_delete=PROTECT``) would otherwise surface as a 500.
+    """
+    if actor is not None and getattr(actor, "is_authenticated", False):
+        instance._history_user = actor
+    try:
+        with transaction.atomic():
+            instance.delete()
+    except ProtectedError as error:
+        blockers = sorted(
+            {str(blocker._meta.verbose_name_plural) for blocker in error.protected_objects}
+        )
+        raise ValidationError(
+            {
+                NON_FIELD_ERRORS: [
+                    _("%(object)s cannot be deleted while %(blockers)s refer to it.")
+                    % {"object": instance, "blockers": ", ".join(blockers)}
                 ]
             }
         ) from error
