@@ -5,6 +5,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from partners import permissions, services
@@ -37,6 +38,7 @@ class OrganisationAdmin(ScoreModelAdmin):
     list_filter = ("kind",)
     search_fields = ("name", "short_name")
     fields = ("name", "short_name", "kind", "countries", "website")
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def may_change(self, user, obj=None):
         return permissions.can_manage_organisations(user)
@@ -94,6 +96,9 @@ class MembershipInline(MembershipHooks, ScoreTabularInline):
     fields = ("organisation", "role", "is_active")
     autocomplete_fields = ("organisation",)
     extra = 1
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("organisation")
 
 
 @admin.register(Licence)

@@ -238,7 +238,17 @@ def adopt(target, saved) -> None:
     target._state.fields_cache = dict(saved._state.fields_cache)
 
 
-class RecentFirstInlineFormSet(BaseInlineFormSet):
+class ScoreInlineFormSet(BaseInlineFormSet):
+    """Rows share their parent object, so showing or validating a row never fetches it again."""
+
+    def _construct_form(self, i, **kwargs):
+        form = super()._construct_form(i, **kwargs)
+        if self.instance.pk is not None:
+            setattr(form.instance, self.fk.name, self.instance)
+        return form
+
+
+class RecentFirstInlineFormSet(ScoreInlineFormSet):
     """Shows only the newest rows of a long relation; the full list has its own changelist."""
 
     limit = 24
@@ -365,6 +375,7 @@ class ScoreInlineMixin(ServiceHooksMixin, RoleRightsMixin):
     """Inline rows validated and saved by their own model's services."""
 
     form = ServiceModelForm
+    formset = ScoreInlineFormSet
     extra = 0
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):

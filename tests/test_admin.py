@@ -20,8 +20,9 @@ from modules.models import (
     Enrolment,
     ImprovementProject,
 )
-from partners.models import Licence, Membership, Organisation, SupplierLink
+from partners.models import Licence, Membership, Organisation, Role, SupplierLink
 from reports.models import KpiMeasurement
+from score_platform.admin import ServiceWritesMixin
 from tests import factories
 from trainers.models import Certification, Trainer
 
@@ -193,6 +194,52 @@ def test_ilo_admin_opens_changelist_add_and_change_pages(client, world, model):
     assert client.get(change_url(example)).status_code == 200
     if hasattr(model, "history"):
         assert client.get(admin_url(model, "history", quote(example.pk))).status_code == 200
+
+
+DOMAIN_ADMINS = [
+    model for model in REGISTERED if isinstance(admin.site._registry[model], ServiceWritesMixin)
+]
+
+
+@pytest.mark.parametrize("model", DOMAIN_ADMINS, ids=lambda model: model._meta.label)
+def test_rights_come_from_the_role_not_from_superuser_status(client, world, model):
+    example = EXAMPLES[model._meta.label](world)
+    administrator = factories.user_with_role(
+        "ilo.second.admin", world.ilo, Role.ILO_ADMIN, is_staff=True
+    )
+    client.force_login(administrator)
+    assert client.get(admin_url(model, "changelist")).status_code == 200
+    expected_add = 403 if model._meta.label in NOT_ADDED_IN_THE_ADMIN else 200
+    assert client.get(admin_url(model, "add")).status_code == expected_add
+    response = client.get(change_url(example))
+    assert response.status_code == 200
+    if model._meta.label not in NOT_ADDED_IN_THE_ADMIN:
+        assert response.context["title"].startswith("Change")
+
+
+# access.md: an ILO officer changes the progress data, not licences, certifications, users.
+OFFICER_CHANGES = {
+    "enterprises.Enterprise",
+    "enterprises.Participant",
+    "modules.Enrolment",
+    "modules.ClassroomSession",
+    "modules.Attendance",
+    "modules.ConsultationVisit",
+    "modules.ImprovementProject",
+    "reports.KpiMeasurement",
+}
+
+
+@pytest.mark.parametrize("model", DOMAIN_ADMINS, ids=lambda model: model._meta.label)
+def test_ilo_officer_views_everything_and_changes_only_progress_data(client, world, model):
+    example = EXAMPLES[model._meta.label](world)
+    client.force_login(world.users.ilo_officer)
+    may_change = model._meta.label in OFFICER_CHANGES
+    assert client.get(admin_url(model, "changelist")).status_code == 200
+    assert client.get(admin_url(model, "add")).status_code == (200 if may_change else 403)
+    response = client.get(change_url(example))
+    assert response.status_code == 200
+    assert response.context["title"].startswith("Change" if may_change else "View")
 
 
 def test_admin_index_lists_the_programme_apps_for_ilo_staff(client, world):
@@ -915,3 +962,24 @@ def test_changelist_queries_do_not_grow_with_rows(client, world, model):
     for _ in range(6):
         ROW_MAKERS[model](world)
     assert changelist_queries(client, model) == few
+
+
+def test_enterprise_page_queries_do_not_grow_with_its_measurements(client, world):
+    def add_months(count, first_year):
+        months = [date(first_year + number // 12, number % 12 + 1, 1) for number in range(count)]
+        factories.KpiMeasurementFactory.create_batch(
+            count,
+            enterprise=world.sgs_enterprise,
+            period=factories.factory.Iterator(months),
+            verified_by=world.sgs_trainer,
+        )
+
+    client.force_login(world.users.ilo_admin)
+    add_months(30, 2019)
+    client.get(change_url(world.sgs_enterprise))  # warms the content-type cache
+    with CaptureQueriesContext(connection) as thirty:
+        assert client.get(change_url(world.sgs_enterprise)).status_code == 200
+    add_months(30, 2015)
+    with CaptureQueriesContext(connection) as sixty:
+        assert client.get(change_url(world.sgs_enterprise)).status_code == 200
+    assert len(sixty) == len(thirty)
