@@ -10,6 +10,7 @@ from modules.models import (
     ImprovementProject,
     TrainingModule,
 )
+from modules.permissions import can_manage_training_modules
 from modules.selectors import (
     attendance_visible_to,
     classroom_sessions_visible_to,
@@ -69,19 +70,22 @@ class TrainingModuleAdmin(ScoreModelAdmin):
         "is_active",
     )
 
+    def may_change(self, user, obj=None):
+        return can_manage_training_modules(user)
+
     def validate_instance(self, instance, *, form):
         services.training_module_validate(instance)
 
     def create_instance(self, request, data, *, form):
-        return services.training_module_save(actor=request.user, module=TrainingModule(**data))
+        return services.training_module_create(actor=request.user, **data)
 
     def update_instance(self, request, instance, changes, *, form):
-        for name, value in changes.items():
-            setattr(instance, name, value)
-        return services.training_module_save(actor=request.user, module=instance)
+        return services.training_module_update(
+            actor=request.user, training_module=instance, **changes
+        )
 
     def delete_instance(self, request, instance):
-        services.training_module_delete(actor=request.user, module=instance)
+        services.training_module_delete(actor=request.user, training_module=instance)
 
 
 # --- visits and improvement projects (their own admins and inlines on an enrolment) -------

@@ -26,13 +26,6 @@ from score_platform.admin import ServiceWritesMixin
 from tests import factories
 from trainers.models import Certification, Trainer
 
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    # The world's logins are hashed once per test; the production hasher takes seconds.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 # --- an example object for every model the admin shows -------------------------------------
 
 
