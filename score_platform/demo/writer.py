@@ -26,25 +26,19 @@ def is_postgresql() -> bool:
 class BulkLoad:
     """One writer per table; a full buffer flushes every table, parents first.
 
-    On PostgreSQL the foreign keys are checked at the end of each COPY instead of all at
-    commit (``SET CONSTRAINTS ALL IMMEDIATE``): the same work, without queueing millions
-    of pending checks in memory. With ``rebuild_indexes`` (large loads) the tables'
-    secondary indexes, unique and foreign-key constraints are dropped for the load and
-    created again afterwards, as PostgreSQL's manual advises for populating a database:
-    one sorted index build and one validating join instead of millions of single
-    updates. The rebuilt constraints check every row, so nothing goes unchecked.
+    With ``rebuild_indexes`` (large loads, PostgreSQL) the tables' secondary indexes,
+    unique and foreign-key constraints are dropped for the load and created again
+    afterwards, as PostgreSQL's manual advises for populating a database: one sorted
+    index build and one validating join per constraint instead of millions of single
+    index updates and queued foreign-key checks. The rebuilt constraints check every
+    row, so nothing goes unchecked.
     """
 
     def __init__(self, tables: dict, *, batch: int = 20_000, rebuild_indexes: bool = False):
         self.order = list(tables)
         names = [model._meta.db_table for model, _columns in tables.values()]
         _lock(names)
-        self._rebuilt = []
-        if is_postgresql():
-            with connection.cursor() as cursor:
-                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            if rebuild_indexes:
-                self._rebuilt = _drop_secondary_indexes(names)
+        self._rebuilt = _drop_secondary_indexes(names) if rebuild_indexes else []
         stamp = timezone.now()
         self.writers = {
             name: TableWriter(model, columns, batch_size=batch, on_full=self.flush, stamp=stamp)
@@ -65,14 +59,12 @@ class BulkLoad:
         self.flush()
         for writer in self.writers.values():
             writer.close()
-        if is_postgresql():
+        if self._rebuilt:
             with connection.cursor() as cursor:
                 cursor.execute("SET maintenance_work_mem = '256MB'")
                 for statement in self._rebuilt:
                     cursor.execute(statement)
                 cursor.execute("RESET maintenance_work_mem")
-                # Back to Django's default: foreign keys are checked at commit.
-                cursor.execute("SET CONSTRAINTS ALL DEFERRED")
         return {name: writer.written for name, writer in self.writers.items()}
 
 
@@ -168,7 +160,8 @@ class TableWriter:
 
     def _copy_rows(self, rows) -> None:
         # CSV COPY: None is written as an empty unquoted field (NULL); text columns that
-        # may not be NULL are read with FORCE_NOT_NULL so an empty string stays ''.
+        # may not be NULL are read with FORCE_NOT_NULL so an empty string stays ''. (In a
+        # nullable text column '' would arrive as NULL; the seeded tables have none.)
         buffer = io.StringIO()
         csv.writer(buffer, lineterminator="\n").writerows(rows)
         buffer.seek(0)
@@ -258,6 +251,23 @@ def _lock(tables: list[str]) -> None:
 
 
 def _drop_secondary_indexes(tables: list[str]) -> list[str]:
+    if not is_postgresql():
+        return []
+    return _drop_postgresql_indexes(tables)
+
+
+def _drop_postgresql_indexes(tables: list[str]) -> list[str]:
+    with connection.cursor() as cursor:
+        # A table with pending foreign-key checks (rows written or deleted earlier in this
+        # transaction, e.g. by --reset) cannot be altered: run those checks now.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    statements = _drop_and_recreate_statements(tables)
+    # Back to Django's default, where every deferrable constraint (its foreign keys; the
+    # project declares no other) is checked at commit.
+    return [*statements, "SET CONSTRAINTS ALL DEFERRED"]
+
+
+def _drop_and_recreate_statements(tables: list[str]) -> list[str]:
     """Drop the tables' indexes and constraints other than primary keys and checks.
 
     Returns the statements that create them again, exactly as they were (names and
