@@ -47,9 +47,11 @@ def ensure_catalogue(*, as_of: date) -> Created:
 
 
 def _ensure_organisations(created: Created) -> dict[str, Organisation]:
+    # Where a partner works: the countries of its active licences.
     countries = defaultdict(set)
-    for _reference, partner, licence_countries, *_rest in ref.LICENCES:
-        countries[partner].update(licence_countries)
+    for _reference, partner, licence_countries, *_rest, status in ref.LICENCES:
+        if status == Licence.Status.ACTIVE:
+            countries[partner].update(licence_countries)
     existing = {o.name: o for o in Organisation.objects.filter(name__in=ref.DEMO_ORGANISATIONS)}
     missing = [
         Organisation(
