@@ -1,8 +1,6 @@
 """REST API of enterprises and participants (api.md)."""
 
-import django_filters
 from django.utils.translation import gettext_lazy as _
-from django_countries.serializers import CountryFieldMixin
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers
 
@@ -12,13 +10,20 @@ from enterprises.selectors import enterprises_visible_to, participants_visible_t
 from partners.access import principal_of
 from partners.api import partners_visible_to
 from partners.models import Organisation
-from score_platform.api import CountryCodeFilter, ScopedPrimaryKeyRelatedField
+from score_platform.api import (
+    CountryCodeFilter,
+    CountryCodesMixin,
+    IdFilter,
+    ScopedPrimaryKeyRelatedField,
+    StrictFilterSet,
+    StrictModelSerializer,
+)
 from score_platform.viewsets import ScopedViewSet
 
 # --- enterprises ------------------------------------------------------------------------
 
 
-class EnterpriseSerializer(CountryFieldMixin, serializers.ModelSerializer):
+class EnterpriseSerializer(CountryCodesMixin, StrictModelSerializer):
     partner = ScopedPrimaryKeyRelatedField(
         partners_visible_to,
         required=False,
@@ -47,9 +52,9 @@ class EnterpriseSerializer(CountryFieldMixin, serializers.ModelSerializer):
         validators = []
 
 
-class EnterpriseFilter(django_filters.FilterSet):
+class EnterpriseFilter(StrictFilterSet):
     country = CountryCodeFilter(field_name="country")
-    partner = django_filters.NumberFilter(field_name="partner_id")
+    partner = IdFilter(field_name="partner_id")
 
     class Meta:
         model = Enterprise
@@ -99,7 +104,7 @@ class EnterpriseViewSet(
 # --- participants -----------------------------------------------------------------------
 
 
-class ParticipantSerializer(serializers.ModelSerializer):
+class ParticipantSerializer(StrictModelSerializer):
     enterprise = ScopedPrimaryKeyRelatedField(enterprises_visible_to)
 
     class Meta:
@@ -108,8 +113,8 @@ class ParticipantSerializer(serializers.ModelSerializer):
         validators = []
 
 
-class ParticipantFilter(django_filters.FilterSet):
-    enterprise = django_filters.NumberFilter(field_name="enterprise_id")
+class ParticipantFilter(StrictFilterSet):
+    enterprise = IdFilter(field_name="enterprise_id")
 
     class Meta:
         model = Participant

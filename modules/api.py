@@ -4,7 +4,6 @@ import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
-from django_countries.serializers import CountryFieldMixin
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers
 
@@ -32,7 +31,13 @@ from reports.selectors import indicators
 from score_platform.api import (
     CodeRelatedField,
     CountryCodeFilter,
+    CountryCodesMixin,
+    IdFilter,
     ScopedPrimaryKeyRelatedField,
+    StrictCharField,
+    StrictFilterSet,
+    StrictIntegerField,
+    StrictModelSerializer,
     validation_error_detail,
 )
 from score_platform.viewsets import ScopedViewSet
@@ -49,7 +54,7 @@ def all_modules(user):
 # --- training modules -------------------------------------------------------------------
 
 
-class TrainingModuleSerializer(serializers.ModelSerializer):
+class TrainingModuleSerializer(StrictModelSerializer):
     class Meta:
         model = TrainingModule
         fields = [
@@ -66,6 +71,12 @@ class TrainingModuleSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class TrainingModuleFilter(StrictFilterSet):
+    class Meta:
+        model = TrainingModule
+        fields = ["code", "is_foundation", "is_active"]
+
+
 @extend_schema_view(
     list=extend_schema(summary=_("The training modules")),
     retrieve=extend_schema(summary=_("One training module")),
@@ -73,7 +84,7 @@ class TrainingModuleSerializer(serializers.ModelSerializer):
 class TrainingModuleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
     serializer_class = TrainingModuleSerializer
     selector = all_modules
-    filterset_fields = ["code", "is_foundation", "is_active"]
+    filterset_class = TrainingModuleFilter
     search_fields = ["code", "name"]
     ordering_fields = ["order", "code", "name", "id"]
 
@@ -81,7 +92,7 @@ class TrainingModuleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Sc
 # --- enrolments -------------------------------------------------------------------------
 
 
-class EnrolmentSerializer(serializers.ModelSerializer):
+class EnrolmentSerializer(StrictModelSerializer):
     enterprise = ScopedPrimaryKeyRelatedField(enterprises_visible_to)
     module = CodeRelatedField(queryset=training_modules())
     lead_trainer = ScopedPrimaryKeyRelatedField(
@@ -107,7 +118,7 @@ class EnrolmentSerializer(serializers.ModelSerializer):
         validators = []
 
 
-class BrandEnrolmentSerializer(serializers.ModelSerializer):
+class BrandEnrolmentSerializer(StrictModelSerializer):
     """What a brand sees of its suppliers' training: the module and how far it has got."""
 
     module = CodeRelatedField(read_only=True)
@@ -118,10 +129,10 @@ class BrandEnrolmentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class EnrolmentFilter(django_filters.FilterSet):
-    enterprise = django_filters.NumberFilter(field_name="enterprise_id")
+class EnrolmentFilter(StrictFilterSet):
+    enterprise = IdFilter(field_name="enterprise_id")
     module = django_filters.CharFilter(field_name="module__code")
-    partner = django_filters.NumberFilter(field_name="partner_id")
+    partner = IdFilter(field_name="partner_id")
     started_from = django_filters.DateFilter(field_name="started_on", lookup_expr="gte")
     started_to = django_filters.DateFilter(field_name="started_on", lookup_expr="lte")
 
@@ -167,9 +178,9 @@ class EnrolmentViewSet(
 # --- classroom sessions -----------------------------------------------------------------
 
 
-class AttendanceSerializer(serializers.ModelSerializer):
+class AttendanceSerializer(StrictModelSerializer):
     participant = ScopedPrimaryKeyRelatedField(participants_visible_to)
-    days_attended = serializers.IntegerField(min_value=0, max_value=10)
+    days_attended = StrictIntegerField(min_value=0, max_value=10)
 
     class Meta:
         model = Attendance
@@ -177,7 +188,7 @@ class AttendanceSerializer(serializers.ModelSerializer):
         validators = []
 
 
-class ClassroomSessionSerializer(CountryFieldMixin, serializers.ModelSerializer):
+class ClassroomSessionSerializer(CountryCodesMixin, StrictModelSerializer):
     module = CodeRelatedField(queryset=training_modules())
     partner = ScopedPrimaryKeyRelatedField(
         partners_visible_to,
@@ -210,9 +221,9 @@ class ClassroomSessionSerializer(CountryFieldMixin, serializers.ModelSerializer)
         return rows
 
 
-class ClassroomSessionFilter(django_filters.FilterSet):
+class ClassroomSessionFilter(StrictFilterSet):
     module = django_filters.CharFilter(field_name="module__code")
-    partner = django_filters.NumberFilter(field_name="partner_id")
+    partner = IdFilter(field_name="partner_id")
     country = CountryCodeFilter(field_name="country")
     starts_from = django_filters.DateFilter(field_name="starts_on", lookup_expr="gte")
     starts_to = django_filters.DateFilter(field_name="starts_on", lookup_expr="lte")
@@ -302,11 +313,11 @@ class ClassroomSessionViewSet(
 # --- consultation visits ----------------------------------------------------------------
 
 
-class VisitSerializer(serializers.ModelSerializer):
+class VisitSerializer(StrictModelSerializer):
     enrolment = ScopedPrimaryKeyRelatedField(enrolments_visible_to)
     trainer = ScopedPrimaryKeyRelatedField(trainers_visible_to)
-    summary = serializers.CharField(required=False, allow_blank=True, max_length=TEXT_MAX_LENGTH)
-    next_steps = serializers.CharField(required=False, allow_blank=True, max_length=TEXT_MAX_LENGTH)
+    summary = StrictCharField(required=False, allow_blank=True, max_length=TEXT_MAX_LENGTH)
+    next_steps = StrictCharField(required=False, allow_blank=True, max_length=TEXT_MAX_LENGTH)
 
     class Meta:
         model = ConsultationVisit
@@ -324,11 +335,11 @@ class VisitSerializer(serializers.ModelSerializer):
         validators = []
 
 
-class VisitFilter(django_filters.FilterSet):
-    enrolment = django_filters.NumberFilter(field_name="enrolment_id")
-    enterprise = django_filters.NumberFilter(field_name="enrolment__enterprise_id")
+class VisitFilter(StrictFilterSet):
+    enrolment = IdFilter(field_name="enrolment_id")
+    enterprise = IdFilter(field_name="enrolment__enterprise_id")
     module = django_filters.CharFilter(field_name="enrolment__module__code")
-    trainer = django_filters.NumberFilter(field_name="trainer_id")
+    trainer = IdFilter(field_name="trainer_id")
     visited_from = django_filters.DateFilter(field_name="visited_on", lookup_expr="gte")
     visited_to = django_filters.DateFilter(field_name="visited_on", lookup_expr="lte")
 
@@ -364,12 +375,10 @@ class VisitViewSet(
 # --- improvement projects ---------------------------------------------------------------
 
 
-class ImprovementProjectSerializer(serializers.ModelSerializer):
+class ImprovementProjectSerializer(StrictModelSerializer):
     enrolment = ScopedPrimaryKeyRelatedField(enrolments_visible_to)
     indicator = CodeRelatedField(queryset=indicators(), required=False, allow_null=True)
-    description = serializers.CharField(
-        required=False, allow_blank=True, max_length=TEXT_MAX_LENGTH
-    )
+    description = StrictCharField(required=False, allow_blank=True, max_length=TEXT_MAX_LENGTH)
 
     class Meta:
         model = ImprovementProject
@@ -389,9 +398,9 @@ class ImprovementProjectSerializer(serializers.ModelSerializer):
         validators = []
 
 
-class ImprovementProjectFilter(django_filters.FilterSet):
-    enrolment = django_filters.NumberFilter(field_name="enrolment_id")
-    enterprise = django_filters.NumberFilter(field_name="enrolment__enterprise_id")
+class ImprovementProjectFilter(StrictFilterSet):
+    enrolment = IdFilter(field_name="enrolment_id")
+    enterprise = IdFilter(field_name="enrolment__enterprise_id")
     indicator = django_filters.CharFilter(field_name="indicator__code")
 
     class Meta:

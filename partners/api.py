@@ -2,7 +2,6 @@
 
 import django_filters
 from django.utils.translation import gettext_lazy as _
-from django_countries.serializers import CountryFieldMixin
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status
 from rest_framework.authtoken.views import ObtainAuthToken
@@ -19,7 +18,17 @@ from partners.selectors import (
     organisations_visible_to,
     supplier_links_visible_to,
 )
-from score_platform.api import CodeRelatedField, CountryCodeFilter, ScopedPrimaryKeyRelatedField
+from score_platform.api import (
+    CodeRelatedField,
+    CountryCodeFilter,
+    CountryCodesMixin,
+    IdFilter,
+    ScopedPrimaryKeyRelatedField,
+    StrictCharField,
+    StrictFilterSet,
+    StrictIntegerField,
+    StrictModelSerializer,
+)
 from score_platform.viewsets import ScopedViewSet
 
 
@@ -39,7 +48,7 @@ class TokenView(ObtainAuthToken):
 # --- organisations ----------------------------------------------------------------------
 
 
-class OrganisationSerializer(CountryFieldMixin, serializers.ModelSerializer):
+class OrganisationSerializer(CountryCodesMixin, StrictModelSerializer):
     class Meta:
         model = Organisation
         fields = ["id", "name", "short_name", "kind", "countries", "website"]
@@ -48,7 +57,7 @@ class OrganisationSerializer(CountryFieldMixin, serializers.ModelSerializer):
         extra_kwargs = {"name": {"validators": []}}
 
 
-class OrganisationFilter(django_filters.FilterSet):
+class OrganisationFilter(StrictFilterSet):
     country = CountryCodeFilter(field_name="countries", multiple=True)
 
     class Meta:
@@ -83,7 +92,7 @@ class OrganisationViewSet(
 # --- licences ---------------------------------------------------------------------------
 
 
-class LicenceSerializer(CountryFieldMixin, serializers.ModelSerializer):
+class LicenceSerializer(CountryCodesMixin, StrictModelSerializer):
     partner = ScopedPrimaryKeyRelatedField(partners_visible_to)
     modules = CodeRelatedField(many=True, queryset=training_modules())
 
@@ -103,8 +112,8 @@ class LicenceSerializer(CountryFieldMixin, serializers.ModelSerializer):
         extra_kwargs = {"reference": {"validators": []}}
 
 
-class LicenceFilter(django_filters.FilterSet):
-    partner = django_filters.NumberFilter(field_name="partner_id")
+class LicenceFilter(StrictFilterSet):
+    partner = IdFilter(field_name="partner_id")
     country = CountryCodeFilter(field_name="countries", multiple=True)
     module = django_filters.CharFilter(field_name="modules__code", distinct=True)
 
@@ -140,7 +149,7 @@ class LicenceViewSet(
 # --- supplier links ---------------------------------------------------------------------
 
 
-class SupplierLinkSerializer(serializers.ModelSerializer):
+class SupplierLinkSerializer(StrictModelSerializer):
     """A link as its reader may see it.
 
     A brand sees the enterprise only once the link is granted; before that it sees what
@@ -175,10 +184,10 @@ class SupplierLinkRequestSerializer(serializers.Serializer):
     """A brand's request: the platform id or the Open Supply Hub ID of an enterprise."""
 
     # A plain number, not a related field: the answer must not depend on whether it exists.
-    enterprise = serializers.IntegerField(
+    enterprise = StrictIntegerField(
         required=False, min_value=1, max_value=2**63 - 1, allow_null=True
     )
-    os_id = serializers.CharField(required=False, max_length=32, allow_blank=True)
+    os_id = StrictCharField(required=False, max_length=32, allow_blank=True)
 
     def validate(self, attrs):
         if attrs.get("enterprise") is None and not (attrs.get("os_id") or "").strip():
@@ -188,9 +197,9 @@ class SupplierLinkRequestSerializer(serializers.Serializer):
         return attrs
 
 
-class SupplierLinkFilter(django_filters.FilterSet):
-    brand = django_filters.NumberFilter(field_name="brand_id")
-    enterprise = django_filters.NumberFilter(method="filter_enterprise")
+class SupplierLinkFilter(StrictFilterSet):
+    brand = IdFilter(field_name="brand_id")
+    enterprise = IdFilter(method="filter_enterprise")
 
     class Meta:
         model = SupplierLink

@@ -19,10 +19,17 @@ from reports.models import Indicator, KpiMeasurement
 from reports.selectors import indicators, kpi_measurements_visible_to
 from score_platform.api import (
     CodeRelatedField,
+    IdFilter,
     LargeTablePagination,
     MonthField,
     MonthFilter,
     ScopedPrimaryKeyRelatedField,
+    StrictBooleanField,
+    StrictCharField,
+    StrictDecimalField,
+    StrictFilterSet,
+    StrictIntegerField,
+    StrictModelSerializer,
 )
 from score_platform.schema import ERROR_SCHEMA
 from score_platform.viewsets import ScopedViewSet
@@ -40,11 +47,17 @@ def all_indicators(user):
 # --- indicators -------------------------------------------------------------------------
 
 
-class IndicatorSerializer(serializers.ModelSerializer):
+class IndicatorSerializer(StrictModelSerializer):
     class Meta:
         model = Indicator
         fields = ["id", "code", "name", "unit", "direction", "is_percentage", "definition", "order"]
         read_only_fields = fields
+
+
+class IndicatorFilter(StrictFilterSet):
+    class Meta:
+        model = Indicator
+        fields = ["code", "direction", "is_percentage"]
 
 
 @extend_schema_view(
@@ -54,7 +67,7 @@ class IndicatorSerializer(serializers.ModelSerializer):
 class IndicatorViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
     serializer_class = IndicatorSerializer
     selector = all_indicators
-    filterset_fields = ["code", "direction", "is_percentage"]
+    filterset_class = IndicatorFilter
     search_fields = ["code", "name"]
     ordering_fields = ["order", "code", "name", "id"]
 
@@ -73,12 +86,12 @@ MEASUREMENT_EXAMPLE = {
 }
 
 
-class KpiMeasurementSerializer(serializers.ModelSerializer):
+class KpiMeasurementSerializer(StrictModelSerializer):
     enterprise = ScopedPrimaryKeyRelatedField(enterprises_visible_to)
     indicator = CodeRelatedField(queryset=indicators())
     period = MonthField(help_text=_('The month, "YYYY-MM".'))
     verified_by = ScopedPrimaryKeyRelatedField(trainers_visible_to, required=False, allow_null=True)
-    note = serializers.CharField(required=False, allow_blank=True, max_length=NOTE_MAX_LENGTH)
+    note = StrictCharField(required=False, allow_blank=True, max_length=NOTE_MAX_LENGTH)
 
     class Meta:
         model = KpiMeasurement
@@ -103,22 +116,22 @@ class KpiMeasurementSerializer(serializers.ModelSerializer):
 class KpiMeasurementBulkRowSerializer(serializers.Serializer):
     """One row of a batch; ids and codes are resolved for the whole batch at once."""
 
-    enterprise = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
-    indicator = serializers.CharField(max_length=32)
+    enterprise = StrictIntegerField(min_value=1, max_value=2**63 - 1)
+    indicator = StrictCharField(max_length=32)
     period = MonthField(help_text=_('The month, "YYYY-MM".'))
-    value = serializers.DecimalField(max_digits=14, decimal_places=4)
-    is_baseline = serializers.BooleanField(required=False, default=False)
+    value = StrictDecimalField(max_digits=14, decimal_places=4)
+    is_baseline = StrictBooleanField(required=False, default=False)
     source = serializers.ChoiceField(
         choices=KpiMeasurement.Source.choices, required=False, default="records"
     )
-    verified_by = serializers.IntegerField(
+    verified_by = StrictIntegerField(
         required=False, allow_null=True, min_value=1, max_value=2**63 - 1
     )
-    note = serializers.CharField(required=False, allow_blank=True, max_length=NOTE_MAX_LENGTH)
+    note = StrictCharField(required=False, allow_blank=True, max_length=NOTE_MAX_LENGTH)
 
 
-class KpiMeasurementFilter(django_filters.FilterSet):
-    enterprise = django_filters.NumberFilter(field_name="enterprise_id")
+class KpiMeasurementFilter(StrictFilterSet):
+    enterprise = IdFilter(field_name="enterprise_id")
     indicator = django_filters.CharFilter(field_name="indicator__code")
     period_from = MonthFilter(field_name="period", lookup_expr="gte")
     period_to = MonthFilter(field_name="period", lookup_expr="lte")
@@ -131,8 +144,8 @@ class KpiMeasurementFilter(django_filters.FilterSet):
 BULK_RESULT = inline_serializer(
     "KpiMeasurementBulkResult",
     fields={
-        "created": serializers.IntegerField(),
-        "ids": serializers.ListField(child=serializers.IntegerField()),
+        "created": StrictIntegerField(),
+        "ids": serializers.ListField(child=StrictIntegerField()),
     },
 )
 
@@ -281,9 +294,7 @@ class KpiMeasurementViewSet(
             )
         rows = KpiMeasurementBulkRowSerializer(data=data, many=True)
         if not rows.is_valid():
-            return _bulk_errors(
-                [{"row": index, **errors} for index, errors in enumerate(rows.errors) if errors]
-            )
+            return _bulk_errors(_row_errors(rows.errors))
         resolved, errors = _resolve_rows(request.user, rows.validated_data)
         if errors:
             return _bulk_errors(errors)
@@ -300,6 +311,16 @@ class KpiMeasurementViewSet(
 
 
 _LIST_EXPECTED = _("Send a non-empty JSON list of measurements.")
+
+
+def _row_errors(errors):
+    if isinstance(errors, dict):
+        return [{"row": None, **errors}]
+    return [
+        {"row": index, **(row if isinstance(row, dict) else {"non_field_errors": row})}
+        for index, row in enumerate(errors)
+        if row
+    ]
 
 
 def _bulk_errors(errors):

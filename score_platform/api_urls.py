@@ -1,6 +1,7 @@
 """The REST API v1 (api.md): one router over every app's viewsets, mounted at ``api/v1/``."""
 
-from django.urls import include, path
+from django.http import JsonResponse
+from django.urls import include, path, re_path
 from rest_framework.routers import DefaultRouter
 
 from enterprises.api import EnterpriseViewSet, ParticipantViewSet
@@ -34,7 +35,14 @@ router.register("improvement-projects", ImprovementProjectViewSet, basename="imp
 router.register("kpi-measurements", KpiMeasurementViewSet, basename="kpi-measurement")
 router.register("supplier-links", SupplierLinkViewSet, basename="supplier-link")
 
+
+def not_found(request, path=""):
+    """Any other path under the API answers a 404 in the API's shape, not an HTML page."""
+    return JsonResponse({"detail": "Not found."}, status=404)
+
+
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="auth-token"),
     path("", include(router.urls)),
+    re_path(r"^(?P<path>[\s\S]*)$", not_found, name="not-found"),
 ]

@@ -12,6 +12,8 @@ class ScopedViewSet(viewsets.GenericViewSet):
     ``actor=`` and, for a change, the object under ``instance_argument``.
     """
 
+    # Ids only; anything else falls through to the API's JSON 404.
+    lookup_value_regex = "[0-9]{1,18}"
     selector = None
     create_service = None
     update_service = None

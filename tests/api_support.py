@@ -15,3 +15,8 @@ def client_for(user) -> APIClient:
 
 def ids(response) -> set[int]:
     return {row["id"] for row in response.json()["results"]}
+
+
+def token_for(user) -> str:
+    token, _created = Token.objects.get_or_create(user=user)
+    return token.key

@@ -2,7 +2,6 @@
 
 import django_filters
 from django.utils.translation import gettext_lazy as _
-from django_countries.serializers import CountryFieldMixin
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers
 
@@ -10,7 +9,16 @@ from modules.selectors import training_modules
 from partners.access import principal_of
 from partners.api import partners_visible_to
 from partners.models import Organisation
-from score_platform.api import CodeRelatedField, CountryCodeFilter, ScopedPrimaryKeyRelatedField
+from score_platform.api import (
+    CodeRelatedField,
+    CountryCodeFilter,
+    CountryCodesMixin,
+    IdFilter,
+    ScopedPrimaryKeyRelatedField,
+    StrictCharField,
+    StrictFilterSet,
+    StrictModelSerializer,
+)
 from score_platform.viewsets import ScopedViewSet
 from trainers import services
 from trainers.models import Certification, Trainer
@@ -19,14 +27,14 @@ from trainers.selectors import certifications_visible_to, trainers_visible_to
 # --- trainers ---------------------------------------------------------------------------
 
 
-class TrainerSerializer(CountryFieldMixin, serializers.ModelSerializer):
+class TrainerSerializer(CountryCodesMixin, StrictModelSerializer):
     organisation = ScopedPrimaryKeyRelatedField(
         partners_visible_to,
         required=False,
         help_text=_("The trainer's partner; a partner's own organisation when left out."),
     )
     languages = serializers.ListField(
-        child=serializers.CharField(min_length=2, max_length=8),
+        child=StrictCharField(min_length=2, max_length=8),
         max_length=30,
         required=False,
         help_text=_("Language codes, e.g. en, zh, es."),
@@ -39,8 +47,8 @@ class TrainerSerializer(CountryFieldMixin, serializers.ModelSerializer):
         extra_kwargs = {"email": {"validators": []}}
 
 
-class TrainerFilter(django_filters.FilterSet):
-    organisation = django_filters.NumberFilter(field_name="organisation_id")
+class TrainerFilter(StrictFilterSet):
+    organisation = IdFilter(field_name="organisation_id")
     country = CountryCodeFilter(field_name="countries", multiple=True)
 
     class Meta:
@@ -90,7 +98,7 @@ class TrainerViewSet(
 # --- certifications ---------------------------------------------------------------------
 
 
-class CertificationSerializer(serializers.ModelSerializer):
+class CertificationSerializer(StrictModelSerializer):
     trainer = ScopedPrimaryKeyRelatedField(trainers_visible_to)
     module = CodeRelatedField(queryset=training_modules())
 
@@ -100,8 +108,8 @@ class CertificationSerializer(serializers.ModelSerializer):
         validators = []
 
 
-class CertificationFilter(django_filters.FilterSet):
-    trainer = django_filters.NumberFilter(field_name="trainer_id")
+class CertificationFilter(StrictFilterSet):
+    trainer = IdFilter(field_name="trainer_id")
     module = django_filters.CharFilter(field_name="module__code")
 
     class Meta:
