@@ -69,12 +69,12 @@ class EnterpriseFilter(StrictFilterSet):
     destroy=extend_schema(summary=_("Delete an enterprise")),
 )
 class EnterpriseViewSet(
+    ScopedViewSet,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
     mixins.DestroyModelMixin,
-    ScopedViewSet,
 ):
     serializer_class = EnterpriseSerializer
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
@@ -128,11 +128,11 @@ class ParticipantFilter(StrictFilterSet):
     partial_update=extend_schema(summary=_("Change a participant")),
 )
 class ParticipantViewSet(
+    ScopedViewSet,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
-    ScopedViewSet,
 ):
     serializer_class = ParticipantSerializer
     http_method_names = ["get", "post", "patch", "head", "options"]

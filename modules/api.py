@@ -81,7 +81,7 @@ class TrainingModuleFilter(StrictFilterSet):
     list=extend_schema(summary=_("The training modules")),
     retrieve=extend_schema(summary=_("One training module")),
 )
-class TrainingModuleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
+class TrainingModuleViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
     serializer_class = TrainingModuleSerializer
     selector = all_modules
     filterset_class = TrainingModuleFilter
@@ -153,11 +153,11 @@ class EnrolmentFilter(StrictFilterSet):
     partial_update=extend_schema(summary=_("Change an enrolment (status moves forward only)")),
 )
 class EnrolmentViewSet(
+    ScopedViewSet,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
-    ScopedViewSet,
 ):
     serializer_class = EnrolmentSerializer
     http_method_names = ["get", "post", "patch", "head", "options"]
@@ -170,7 +170,8 @@ class EnrolmentViewSet(
     ordering_fields = ["started_on", "completed_on", "status", "id"]
 
     def get_serializer_class(self):
-        if self.request is not None and principal_of(self.request.user).is_brand:
+        reading = self.action in ("list", "retrieve")
+        if reading and self.request is not None and principal_of(self.request.user).is_brand:
             return BrandEnrolmentSerializer
         return EnrolmentSerializer
 
@@ -243,11 +244,11 @@ class ClassroomSessionFilter(StrictFilterSet):
     ),
 )
 class ClassroomSessionViewSet(
+    ScopedViewSet,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
-    ScopedViewSet,
 ):
     serializer_class = ClassroomSessionSerializer
     http_method_names = ["get", "post", "patch", "head", "options"]
@@ -355,11 +356,11 @@ class VisitFilter(StrictFilterSet):
     partial_update=extend_schema(summary=_("Change a consultation visit")),
 )
 class VisitViewSet(
+    ScopedViewSet,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
-    ScopedViewSet,
 ):
     serializer_class = VisitSerializer
     http_method_names = ["get", "post", "patch", "head", "options"]
@@ -415,11 +416,11 @@ class ImprovementProjectFilter(StrictFilterSet):
     partial_update=extend_schema(summary=_("Change an improvement project")),
 )
 class ImprovementProjectViewSet(
+    ScopedViewSet,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
-    ScopedViewSet,
 ):
     serializer_class = ImprovementProjectSerializer
     http_method_names = ["get", "post", "patch", "head", "options"]

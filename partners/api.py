@@ -72,11 +72,11 @@ class OrganisationFilter(StrictFilterSet):
     partial_update=extend_schema(summary=_("Change an organisation (ILO administrators)")),
 )
 class OrganisationViewSet(
+    ScopedViewSet,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
-    ScopedViewSet,
 ):
     serializer_class = OrganisationSerializer
     http_method_names = ["get", "post", "patch", "head", "options"]
@@ -129,11 +129,11 @@ class LicenceFilter(StrictFilterSet):
     partial_update=extend_schema(summary=_("Change a licence (ILO administrators)")),
 )
 class LicenceViewSet(
+    ScopedViewSet,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
-    ScopedViewSet,
 ):
     serializer_class = LicenceSerializer
     http_method_names = ["get", "post", "patch", "head", "options"]
@@ -238,7 +238,7 @@ class SupplierLinkFilter(StrictFilterSet):
         responses={200: SupplierLinkSerializer},
     ),
 )
-class SupplierLinkViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
+class SupplierLinkViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
     serializer_class = SupplierLinkSerializer
     http_method_names = ["get", "post", "head", "options"]
     selector = supplier_links_visible_to

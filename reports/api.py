@@ -64,7 +64,7 @@ class IndicatorFilter(StrictFilterSet):
     list=extend_schema(summary=_("The KPI catalogue")),
     retrieve=extend_schema(summary=_("One indicator")),
 )
-class IndicatorViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
+class IndicatorViewSet(ScopedViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
     serializer_class = IndicatorSerializer
     selector = all_indicators
     filterset_class = IndicatorFilter
@@ -191,12 +191,12 @@ BULK_RESULT = inline_serializer(
     destroy=extend_schema(summary=_("Delete a KPI measurement")),
 )
 class KpiMeasurementViewSet(
+    ScopedViewSet,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
     mixins.DestroyModelMixin,
-    ScopedViewSet,
 ):
     serializer_class = KpiMeasurementSerializer
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]

@@ -17,7 +17,7 @@ from django_countries.serializer_fields import CountryField
 from django_countries.serializers import CountryFieldMixin
 from django_filters.constants import EMPTY_VALUES
 from drf_spectacular.utils import extend_schema_field
-from rest_framework import exceptions, serializers
+from rest_framework import exceptions, filters, serializers
 from rest_framework.pagination import CursorPagination, PageNumberPagination
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -60,7 +60,45 @@ class StrictPageSizeMixin:
 
 
 class StandardPagination(StrictPageSizeMixin, PageNumberPagination):
-    pass
+    def get_page_number(self, request, paginator):
+        raw = request.query_params.get(self.page_query_param)
+        # DRF reads an empty ?page= as page 1; a malformed page is no page.
+        if raw is not None and not re.fullmatch(r"[0-9]{1,9}|last", raw):
+            raise exceptions.NotFound(_("Invalid page."))
+        return super().get_page_number(request, paginator)
+
+
+class SearchFilter(filters.SearchFilter):
+    """DRF's search, answering a malformed term in the API's error shape."""
+
+    def get_search_terms(self, request):
+        try:
+            return super().get_search_terms(request)
+        except exceptions.ValidationError as error:
+            raise exceptions.ValidationError({self.search_param: error.detail}) from error
+
+
+NO_NUL_PATTERN = "^[^\\u0000]*$"
+
+
+def document_query_strings(result, generator, request, public):
+    """Spectacular post-processing: free-text query parameters never hold a NUL character.
+
+    The database cannot store one, so the API rejects it; the schema says so.
+    """
+    for path in result.get("paths", {}).values():
+        for operation in path.values():
+            for parameter in operation.get("parameters", []) if isinstance(operation, dict) else []:
+                schema = parameter.get("schema", {})
+                if (
+                    parameter.get("in") == "query"
+                    and schema.get("type") == "string"
+                    and "pattern" not in schema
+                    and "enum" not in schema
+                    and "format" not in schema
+                ):
+                    schema["pattern"] = NO_NUL_PATTERN
+    return result
 
 
 class LargeTablePagination(StrictPageSizeMixin, CursorPagination):

@@ -6,6 +6,9 @@ from rest_framework import viewsets
 class ScopedViewSet(viewsets.GenericViewSet):
     """Reads from the user's selector; writes go through the app's services.
 
+    List it FIRST among a viewset's bases, before DRF's mixins, so that its
+    ``perform_*`` methods (the service calls) win over the mixins' ``serializer.save()``.
+
     ``selector(user)`` gives the queryset (404 outside it). ``create_service``,
     ``update_service`` and ``delete_service`` are the app's service functions; the
     serializer's validated data are passed to them as keyword arguments, after

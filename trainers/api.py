@@ -63,11 +63,11 @@ class TrainerFilter(StrictFilterSet):
     partial_update=extend_schema(summary=_("Change a trainer's profile")),
 )
 class TrainerViewSet(
+    ScopedViewSet,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
-    ScopedViewSet,
 ):
     serializer_class = TrainerSerializer
     http_method_names = ["get", "post", "patch", "head", "options"]
@@ -124,11 +124,11 @@ class CertificationFilter(StrictFilterSet):
     partial_update=extend_schema(summary=_("Change a certification (ILO administrators)")),
 )
 class CertificationViewSet(
+    ScopedViewSet,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
-    ScopedViewSet,
 ):
     serializer_class = CertificationSerializer
     http_method_names = ["get", "post", "patch", "head", "options"]
