@@ -270,6 +270,8 @@ class CountryCodesMixin(CountryFieldMixin):
         elif isinstance(field_kwargs.get("child"), CountryField):
             child = field_kwargs["child"]
             field_kwargs["child"] = StrictCountryField(countries=child.countries)
+            if model_field.blank:
+                field_kwargs["required"] = False
         return field_class, field_kwargs
 
 

@@ -38,14 +38,15 @@ def apply_changes(
     changed: set[str] = set()
     for field, value in changes.items():
         if field in frozen:
-            current = getattr(instance, field)
+            # An unset relation raises RelatedObjectDoesNotExist, an AttributeError.
+            current = getattr(instance, field, None)
             if _comparable(current) != _comparable(value):
                 errors.add(field, "This cannot be changed once recorded.")
             continue
         if field not in allowed:
             errors.add(field, "This field cannot be changed here.")
             continue
-        if _comparable(getattr(instance, field)) != _comparable(value):
+        if _comparable(getattr(instance, field, None)) != _comparable(value):
             setattr(instance, field, value)
             changed.add(field)
     errors.raise_if_any()
