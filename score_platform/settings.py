@@ -212,7 +212,7 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "score_platform.api.SearchFilter",
-        "rest_framework.filters.OrderingFilter",
+        "score_platform.api.OrderingFilter",
     ],
     "DEFAULT_PAGINATION_CLASS": "score_platform.api.StandardPagination",
     "PAGE_SIZE": 50,
