@@ -12,7 +12,12 @@ from partners import permissions
 from partners.access import forget_principal, principal_of
 from partners.models import ROLE_ORGANISATION_KIND, Licence, Membership, Organisation, SupplierLink
 from score_platform.permissions import require
-from score_platform.services import Errors, apply_changes, save_validated
+from score_platform.services import (
+    Errors,
+    apply_changes,
+    delete_unless_protected,
+    save_validated,
+)
 
 ORGANISATION_FIELDS = {"name", "short_name", "kind", "countries", "website"}
 LICENCE_FIELDS = {"reference", "countries", "valid_from", "valid_until", "status"}
@@ -208,7 +213,7 @@ def supplier_link_request(
         if enterprise_id is not None
         else enterprises.filter(os_id=os_id).first()
     )
-    existing = _existing_link(
+    existing, enterprise = _existing_link(
         brand=brand, enterprise=enterprise, enterprise_id=enterprise_id, os_id=os_id
     )
     now = timezone.now()
@@ -235,12 +240,37 @@ def supplier_link_request(
 
 
 def _existing_link(*, brand, enterprise, enterprise_id, os_id):
+    """The brand's link this request repeats, and the enterprise a new request may name.
+
+    A brand that already asked for an enterprise under one identifier and now asks under
+    the other must not get the earlier link back (unless granted, when it sees the
+    enterprise anyway): that would tell it both identifiers name one existing enterprise.
+    Such a request is recorded as asked, without the enterprise, like one naming nothing.
+    """
     links = SupplierLink.objects.select_for_update().filter(brand=brand)
     if enterprise is not None:
-        return links.filter(enterprise=enterprise).first()
+        link = links.filter(enterprise=enterprise).first()
+        if link is None:
+            return None, enterprise
+        if link.status == SupplierLink.Status.GRANTED or _asked_alike(
+            link, enterprise_id=enterprise_id, os_id=os_id
+        ):
+            return link, enterprise
+        enterprise = None
     if enterprise_id is not None:
-        return links.filter(enterprise__isnull=True, requested_enterprise_id=enterprise_id).first()
-    return links.filter(enterprise__isnull=True, requested_os_id=os_id).first()
+        unbound = links.filter(enterprise__isnull=True, requested_enterprise_id=enterprise_id)
+    else:
+        unbound = links.filter(enterprise__isnull=True, requested_os_id=os_id)
+    return unbound.first(), enterprise
+
+
+def _asked_alike(link: SupplierLink, *, enterprise_id, os_id) -> bool:
+    if link.requested_enterprise_id is None and not link.requested_os_id:
+        # Recorded without the brand's words (by ILO staff or an import): nothing to tell apart.
+        return True
+    if enterprise_id is not None:
+        return link.requested_enterprise_id == enterprise_id
+    return link.requested_os_id == os_id
 
 
 @transaction.atomic
@@ -267,3 +297,58 @@ def _supplier_link_decide(*, actor, link: SupplierLink, status: str) -> Supplier
     link.decided_by = actor
     save_validated(link, actor=actor)
     return link
+
+
+# --- deletions and logins (used by the ILO admin) ---------------------------------------
+
+USER_FIELDS = {
+    "username",
+    "first_name",
+    "last_name",
+    "email",
+    "is_active",
+    "is_staff",
+    "is_superuser",
+}
+
+
+@transaction.atomic
+def organisation_delete(*, actor, organisation: Organisation) -> None:
+    require(
+        permissions.can_manage_organisations(actor),
+        _("Only ILO administrators manage organisations."),
+    )
+    delete_unless_protected(organisation, actor=actor)
+
+
+@transaction.atomic
+def membership_delete(*, actor, membership: Membership) -> None:
+    require(
+        permissions.can_manage_memberships(actor, organisation_id=membership.organisation_id),
+        _("You may not manage the members of this organisation."),
+    )
+    user = membership.user
+    membership.delete()
+    forget_principal(user)
+
+
+@transaction.atomic
+def licence_delete(*, actor, licence: Licence) -> None:
+    """Remove a licence recorded by mistake; an ended agreement is terminated instead."""
+    require(permissions.can_manage_licences(actor), _("Only ILO administrators manage licences."))
+    delete_unless_protected(licence, actor=actor)
+
+
+@transaction.atomic
+def user_update(*, actor, user, **changes):
+    """Change a login's name, contact and rights; its role lives in its membership."""
+    require(permissions.can_manage_users(actor), _("Only ILO administrators manage logins."))
+    changed = apply_changes(user, changes, allowed=USER_FIELDS)
+    if "is_superuser" in changed and not getattr(actor, "is_superuser", False):
+        # A role grants the platform's rights; superuser status goes further, so only a
+        # superuser passes it on.
+        raise_field("is_superuser", _("Only a superuser can grant or remove superuser status."))
+    user.full_clean(exclude=["password"])
+    user.save()
+    forget_principal(user)
+    return user

@@ -11,9 +11,15 @@ from simple_history.utils import bulk_create_with_history
 
 from enterprises.models import Enterprise
 from enterprises.permissions import can_record_progress
+from partners.access import principal_of
 from reports.models import Indicator, KpiMeasurement
 from score_platform.permissions import require
-from score_platform.services import Errors, apply_changes, save_validated
+from score_platform.services import (
+    Errors,
+    apply_changes,
+    delete_unless_protected,
+    save_validated,
+)
 
 MEASUREMENT_FIELDS = {"period", "value", "is_baseline", "source", "verified_by", "note"}
 # The largest value the column holds (14 digits, 4 after the point).
@@ -78,7 +84,9 @@ def measurement_field_errors(measurement: KpiMeasurement) -> Errors:
     indicator: Indicator = measurement.indicator
     value = measurement.value
     period = measurement.period
-    if value is not None:
+    if value is None:
+        errors.add("value", _("Give the value as a number."))
+    else:
         try:
             value = Decimal(value)
         except (InvalidOperation, TypeError, ValueError):
@@ -96,11 +104,12 @@ def measurement_field_errors(measurement: KpiMeasurement) -> Errors:
             )
         elif value > MAX_VALUE:
             errors.add("value", _("This value is too large."))
-    if period is not None:
-        if period.day != 1:
-            errors.add("period", _("A period is a month; give its first day (YYYY-MM-01)."))
-        elif period > month_start(timezone.localdate()):
-            errors.add("period", _("The period cannot be in the future."))
+    if period is None:
+        errors.add("period", _("Give the month of the value (YYYY-MM-01)."))
+    elif period.day != 1:
+        errors.add("period", _("A period is a month; give its first day (YYYY-MM-01)."))
+    elif period > month_start(timezone.localdate()):
+        errors.add("period", _("The period cannot be in the future."))
     return errors
 
 
@@ -153,6 +162,42 @@ def measurement_delete(*, actor, measurement: KpiMeasurement) -> None:
     )
     measurement._history_user = actor
     measurement.delete()
+
+
+# --- the indicator catalogue (used by the ILO admin) ------------------------------------
+
+
+def indicator_validate(indicator: Indicator) -> None:
+    errors = Errors()
+    if not (indicator.code or "").strip():
+        errors.add("code", _("Give the indicator a code such as defect_rate."))
+    if (
+        indicator.pk
+        and indicator.is_percentage
+        and KpiMeasurement.objects.filter(indicator_id=indicator.pk, value__gt=100).exists()
+    ):
+        errors.add(
+            "is_percentage",
+            _("Some reported values of this indicator exceed 100; it cannot become a percentage."),
+        )
+    errors.raise_if_any()
+
+
+@transaction.atomic
+def indicator_save(*, actor, indicator: Indicator) -> Indicator:
+    """Add an indicator to the KPI catalogue or change one (kpis.md)."""
+    require(principal_of(actor).is_ilo_admin, _("Only ILO administrators manage indicators."))
+    indicator.code = (indicator.code or "").strip()
+    indicator_validate(indicator)
+    save_validated(indicator, actor=actor)
+    return indicator
+
+
+@transaction.atomic
+def indicator_delete(*, actor, indicator: Indicator) -> None:
+    """Remove an indicator nobody reported; one with measurements stays in the catalogue."""
+    require(principal_of(actor).is_ilo_admin, _("Only ILO administrators manage indicators."))
+    delete_unless_protected(indicator, actor=actor)
 
 
 # --- many measurements at once ----------------------------------------------------------

@@ -3,8 +3,10 @@
 from collections.abc import Iterable
 from typing import Any
 
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ObjectDoesNotExist, ValidationError
 from django.db import IntegrityError, models, transaction
+from django.db.models import ProtectedError
+from django.utils.translation import gettext as _
 
 
 class Errors:
@@ -38,19 +40,25 @@ def apply_changes(
     changed: set[str] = set()
     for field, value in changes.items():
         if field in frozen:
-            # An unset relation raises RelatedObjectDoesNotExist, an AttributeError.
-            current = getattr(instance, field, None)
-            if _comparable(current) != _comparable(value):
+            if _comparable(_current(instance, field)) != _comparable(value):
                 errors.add(field, "This cannot be changed once recorded.")
             continue
         if field not in allowed:
             errors.add(field, "This field cannot be changed here.")
             continue
-        if _comparable(getattr(instance, field, None)) != _comparable(value):
+        if _comparable(_current(instance, field)) != _comparable(value):
             setattr(instance, field, value)
             changed.add(field)
     errors.raise_if_any()
     return changed
+
+
+def _current(instance: models.Model, field: str):
+    # A required foreign key not yet set on a new instance raises instead of giving None.
+    try:
+        return getattr(instance, field)
+    except ObjectDoesNotExist:
+        return None
 
 
 def _comparable(value):
@@ -76,6 +84,30 @@ def save_validated(instance: models.Model, *, actor=None, exclude: Iterable[str]
             {
                 NON_FIELD_ERRORS: [
                     "This change conflicts with another record saved at the same time."
+                ]
+            }
+        ) from error
+
+
+def delete_unless_protected(instance: models.Model, *, actor=None) -> None:
+    """Delete with the audit user, or explain in words which records still depend on it.
+
+    Protected references (``on_delete=PROTECT``) would otherwise surface as a 500.
+    """
+    if actor is not None and getattr(actor, "is_authenticated", False):
+        instance._history_user = actor
+    try:
+        with transaction.atomic():
+            instance.delete()
+    except ProtectedError as error:
+        blockers = sorted(
+            {str(blocker._meta.verbose_name_plural) for blocker in error.protected_objects}
+        )
+        raise ValidationError(
+            {
+                NON_FIELD_ERRORS: [
+                    _("%(object)s cannot be deleted while %(blockers)s refer to it.")
+                    % {"object": instance, "blockers": ", ".join(blockers)}
                 ]
             }
         ) from error

@@ -3,10 +3,6 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-admin.site.site_header = "SCORE Platform — ILO administration"
-admin.site.site_title = "SCORE Platform"
-admin.site.index_title = "Programme administration"
-
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("score_platform.api_urls", namespace="api")),
