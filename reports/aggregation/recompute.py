@@ -1,0 +1,417 @@
+"""Recomputing the reports tables: the services behind the Celery tasks, the management
+command and the recompute button. Every run leaves an AggregationRun.
+
+The incremental path has two stages, both fed by outbox rows written in the transaction of
+the change (``reports.services.results_stale``):
+
+1. :func:`recompute_enterprises` recomputes the enterprises' results and group memberships,
+   and marks the groups whose figures may have moved (before and after the change);
+2. :func:`recompute_summaries` recomputes those groups' KPI summaries, then their reach.
+
+:func:`recompute_all` rebuilds everything; :func:`recompute_pending` runs what a lost
+broker message left behind. Runs of stage 2 and full rebuilds exclude each other (and stage
+1) with a PostgreSQL advisory lock, so two never interleave their writes.
+"""
+
+import logging
+import time
+import traceback
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import contextmanager
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from reports.aggregation import statements
+from reports.models import (
+    HISTORY_MONTHS,
+    HISTORY_SCOPES,
+    AggregationRun,
+    PendingEnterpriseRecompute,
+    PendingSummaryRecompute,
+)
+
+logger = logging.getLogger(__name__)
+
+# pg_advisory_xact_lock key shared by every aggregation writer ("SCORE" in ASCII).
+LOCK_KEY = 0x53434F5245
+FRESH_RESULTS = "fresh_kpi_result"
+FRESH_MEMBERS = "fresh_scope_member"
+FRESH_SUMMARIES = "fresh_kpi_summary"
+FRESH_REACH = "fresh_reach_summary"
+HISTORY_RESULTS = "history_kpi_result"
+HISTORY_SUMMARIES = "history_kpi_summary"
+# The drain leaves younger requests to the tasks already on their way.
+PENDING_GRACE = timedelta(seconds=60)
+DRAIN_BATCH = 500
+
+Progress = Callable[[str, int, int], None]
+
+
+def _no_progress(step: str, done: int, total: int) -> None:
+    return None
+
+
+def current_month() -> date:
+    return timezone.localdate().replace(day=1)
+
+
+def months_before(month: date, count: int) -> list[date]:
+    """The ``count`` months before ``month``, oldest first."""
+    months = []
+    year, number = month.year, month.month
+    for _ in range(count):
+        year, number = (year - 1, 12) if number == 1 else (year, number - 1)
+        months.append(date(year, number, 1))
+    return months[::-1]
+
+
+def oldest_history_month(month: date) -> date:
+    return months_before(month, HISTORY_MONTHS - 1)[0]
+
+
+@contextmanager
+def _recorded(
+    kind: str,
+    *,
+    scope: str = "",
+    with_history: bool = False,
+    run_id: int | None = None,
+    task_id: str = "",
+):
+    """Record a run as it starts (visible at once), then its outcome, figures and error.
+
+    Yields the run; the steps add to its ``rows_read`` and ``rows_written``. A redelivered
+    or retried task finds its run by task id and counts another attempt.
+    """
+    run = None
+    if run_id is not None:
+        run = AggregationRun.objects.filter(pk=run_id).first()
+    elif task_id:
+        run = AggregationRun.objects.filter(task_id=task_id).first()
+    if run is None:
+        run = AggregationRun(kind=kind, scope=scope, with_history=with_history)
+    run.status = AggregationRun.Status.RUNNING
+    run.task_id = task_id or run.task_id
+    run.started_at = timezone.now()
+    run.finished_at = None
+    run.attempts += 1
+    run.rows_read = run.rows_written = 0
+    run.error = ""
+    run.save()
+    clock = time.perf_counter()
+    try:
+        yield run
+    except BaseException as error:
+        run.status = AggregationRun.Status.FAILED
+        run.error = "".join(traceback.format_exception_only(type(error), error)).strip()
+        raise
+    else:
+        run.status = AggregationRun.Status.SUCCEEDED
+    finally:
+        run.finished_at = timezone.now()
+        run.duration_seconds = time.perf_counter() - clock
+        run.save()
+
+
+def _lock(cursor, *, exclusive: bool) -> None:
+    """Serialise the aggregation writers (SQLite serialises every writer already)."""
+    if connection.vendor != "postgresql":
+        return
+    function = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
+    cursor.execute(f"SELECT {function}(%s)", [LOCK_KEY])
+
+
+def _tune(cursor) -> None:
+    """Give the big sorts of a summary or full run room in memory (this transaction only)."""
+    if connection.vendor == "postgresql":
+        cursor.execute(
+            "SELECT set_config('work_mem', %s, true)", [settings.KPI_AGGREGATION_WORK_MEM]
+        )
+
+
+# --- stage 1: enterprises -------------------------------------------------------------
+
+
+def recompute_enterprises(enterprise_ids: Iterable[int], *, task_id: str = "") -> AggregationRun:
+    """Recompute the results and memberships of these enterprises, and mark their groups.
+
+    Claims the enterprises' outbox rows; without one (a manual or repeated call) it
+    recomputes everything about them, which changes nothing when nothing changed.
+    """
+    ids = sorted({int(enterprise_id) for enterprise_id in enterprise_ids})
+    scope = f"enterprise {ids[0]}" if len(ids) == 1 else f"{len(ids)} enterprises"
+    with _recorded(AggregationRun.Kind.ENTERPRISE, scope=scope, task_id=task_id) as run:
+        _recompute_enterprises(ids, run)
+    return run
+
+
+def _recompute_enterprises(ids: Sequence[int], run: AggregationRun) -> None:
+    now = timezone.now()
+    with transaction.atomic(), connection.cursor() as cursor:
+        _lock(cursor, exclusive=False)
+        claimed = {
+            row["enterprise_id"]: row
+            for row in PendingEnterpriseRecompute.objects.select_for_update()
+            .filter(enterprise_id__in=ids)
+            .values("enterprise_id", "kpis", "reach")
+        }
+        PendingEnterpriseRecompute.objects.filter(enterprise_id__in=list(claimed)).delete()
+        kpi_ids = [i for i in ids if claimed.get(i, {"kpis": True})["kpis"]]
+        reach_requested = any(claimed.get(i, {"reach": True})["reach"] for i in ids)
+
+        before = statements.groups_of(cursor, ids)
+        results_written = 0
+        if kpi_ids:
+            run.rows_read += statements.build_results(
+                cursor, as_of=current_month(), enterprise_ids=kpi_ids, into=FRESH_RESULTS
+            )
+            results_written = statements.merge_results(
+                cursor, fresh=FRESH_RESULTS, enterprise_ids=kpi_ids, now=now
+            )
+        run.rows_read += statements.build_members(cursor, enterprise_ids=ids, into=FRESH_MEMBERS)
+        members_written = statements.merge_members(cursor, fresh=FRESH_MEMBERS, enterprise_ids=ids)
+        statements.drop(cursor, FRESH_RESULTS, FRESH_MEMBERS)
+        run.rows_written += results_written + members_written
+
+        groups = sorted(before | statements.groups_of(cursor, ids))
+        kpis_stale = bool(results_written or members_written)
+        reach_stale = bool(reach_requested or members_written)
+        if groups and (kpis_stale or reach_stale):
+            mark_groups_stale(groups, kpis=kpis_stale, reach=reach_stale)
+
+
+def mark_groups_stale(group_ids: Sequence[int], *, kpis: bool, reach: bool) -> None:
+    """Add the groups to the summaries outbox; schedule a run when a new row appears.
+
+    While a group's row exists a run is on its way, so a burst adds nothing to the queue.
+    Rows are written in id order so concurrent writers never wait on each other in a cycle.
+    """
+    now = timezone.now()
+    ids = sorted(set(group_ids))
+    table = PendingSummaryRecompute._meta.db_table
+    with transaction.atomic(), connection.cursor() as cursor:
+        rows = ", ".join(["(%s, %s, %s, %s)"] * len(ids))
+        params = [value for group_id in ids for value in (group_id, kpis, reach, now)]
+        cursor.execute(
+            f"INSERT INTO {table} (group_id, kpis, reach, requested_at) VALUES {rows} "
+            "ON CONFLICT (group_id) DO NOTHING RETURNING group_id",
+            params,
+        )
+        created = {row[0] for row in cursor.fetchall()}
+        existing = [group_id for group_id in ids if group_id not in created]
+        pending = PendingSummaryRecompute.objects.filter(group_id__in=existing)
+        if kpis:
+            pending.filter(kpis=False).update(kpis=True)
+        if reach:
+            pending.filter(reach=False).update(reach=True)
+    if created:
+        transaction.on_commit(schedule_summaries)
+
+
+def schedule_summaries() -> None:
+    from reports.tasks import recompute_summaries
+
+    enqueue(recompute_summaries, countdown=settings.KPI_SUMMARIES_DELAY_SECONDS)
+
+
+def enqueue(task, *, args: Sequence = (), kwargs: dict | None = None, countdown: float = 0):
+    """Send a task; when the broker is unreachable the outbox keeps the request and the
+    periodic :func:`recompute_pending` runs it, so the change that asked never fails."""
+    from kombu.exceptions import OperationalError as BrokerError
+
+    try:
+        return task.apply_async(
+            args=list(args),
+            kwargs=kwargs or {},
+            countdown=countdown or None,
+            queue=settings.CELERY_TASK_DEFAULT_QUEUE,
+            retry=False,
+        )
+    except BrokerError:
+        logger.warning("Broker unreachable: %s stays in the outbox until it returns.", task.name)
+        return None
+
+
+# --- stage 2: summaries ---------------------------------------------------------------
+
+
+def recompute_summaries(*, full: bool = False, task_id: str = "") -> AggregationRun | None:
+    """Recompute the KPI summaries, then the reach, of the groups waiting in the outbox
+    (``full``: of every group), for the current month. Nothing waiting: no run."""
+    if not full and not PendingSummaryRecompute.objects.exists():
+        return None
+    scope = "all groups" if full else "changed groups"
+    with _recorded(AggregationRun.Kind.SUMMARIES, scope=scope, task_id=task_id) as run:
+        _summaries_step(run, kind="kpis", full=full)
+        _summaries_step(run, kind="reach", full=full)
+    # Requests that arrived while this run held its claims get a run of their own.
+    if PendingSummaryRecompute.objects.exists():
+        transaction.on_commit(schedule_summaries)
+    return run
+
+
+def _claim_groups(kind: str, *, full: bool) -> list[int] | None:
+    """Take the outbox's requests of one kind ("kpis" or "reach"); None means every group."""
+    wanted = PendingSummaryRecompute.objects.select_for_update().filter(**{kind: True})
+    groups = sorted(wanted.values_list("group_id", flat=True))
+    PendingSummaryRecompute.objects.filter(group_id__in=groups).update(**{kind: False})
+    PendingSummaryRecompute.objects.filter(kpis=False, reach=False).delete()
+    return None if full else groups
+
+
+def _summaries_step(run: AggregationRun, *, kind: str, full: bool) -> None:
+    """One transaction per kind: fresh KPI summaries are visible before the reach is done."""
+    month = current_month()
+    now = timezone.now()
+    with transaction.atomic(), connection.cursor() as cursor:
+        _lock(cursor, exclusive=True)
+        _tune(cursor)
+        groups = _claim_groups(kind, full=full)
+        if groups == []:
+            return
+        if kind == "kpis":
+            _write_current_summaries(cursor, run, month=month, groups=groups, now=now)
+        else:
+            _write_current_reach(cursor, run, month=month, groups=groups, now=now)
+
+
+def _write_current_summaries(cursor, run: AggregationRun, *, month, groups, now) -> None:
+    run.rows_read += statements.build_summaries(
+        cursor, as_of=month, group_ids=groups, into=FRESH_SUMMARIES
+    )
+    run.rows_written += statements.merge_summaries(
+        cursor, fresh=FRESH_SUMMARIES, months=[month], group_ids=groups, now=now
+    )
+    run.rows_written += statements.prune_months(
+        cursor,
+        table=statements.SUMMARIES,
+        current=month,
+        oldest_kept=oldest_history_month(month),
+        history_scopes=HISTORY_SCOPES,
+        group_ids=groups,
+    )
+    statements.drop(cursor, FRESH_SUMMARIES)
+
+
+def _write_current_reach(cursor, run: AggregationRun, *, month, groups, now) -> None:
+    run.rows_read += statements.build_reach(cursor, as_of=month, group_ids=groups, into=FRESH_REACH)
+    run.rows_written += statements.merge_reach(
+        cursor, fresh=FRESH_REACH, month=month, group_ids=groups, now=now
+    )
+    # Reach keeps no trend: only the current month.
+    run.rows_written += statements.prune_months(
+        cursor,
+        table=statements.REACH,
+        current=month,
+        oldest_kept=month,
+        history_scopes=(),
+        group_ids=groups,
+    )
+    statements.drop(cursor, FRESH_REACH)
+
+
+# --- full rebuild ---------------------------------------------------------------------
+
+
+def recompute_all(
+    *,
+    history: bool = False,
+    run_id: int | None = None,
+    task_id: str = "",
+    progress: Progress = _no_progress,
+) -> AggregationRun:
+    """Rebuild every computed table for the current month in one transaction; with
+    ``history`` then also the programme and country summaries of the 23 months before."""
+    scope = "everything, with 24 months of history" if history else "everything"
+    with _recorded(
+        AggregationRun.Kind.FULL,
+        scope=scope,
+        with_history=history,
+        run_id=run_id,
+        task_id=task_id,
+    ) as run:
+        _rebuild_current(run, progress)
+        if history:
+            _rebuild_history(run, progress)
+    return run
+
+
+FULL_STEPS = ("results", "members", "summaries", "reach")
+
+
+def _rebuild_current(run: AggregationRun, progress: Progress) -> None:
+    month = current_month()
+    now = timezone.now()
+    total = len(FULL_STEPS)
+    with transaction.atomic(), connection.cursor() as cursor:
+        _lock(cursor, exclusive=True)
+        _tune(cursor)
+        # Everything requested so far is covered by this rebuild.
+        PendingEnterpriseRecompute.objects.all().delete()
+        PendingSummaryRecompute.objects.all().delete()
+
+        progress("results", 0, total)
+        run.rows_read += statements.build_results(cursor, as_of=month, into=FRESH_RESULTS)
+        run.rows_written += statements.merge_results(cursor, fresh=FRESH_RESULTS, now=now)
+        statements.drop(cursor, FRESH_RESULTS)
+        statements.analyze(cursor, statements.RESULTS)
+
+        progress("members", 1, total)
+        run.rows_read += statements.build_members(cursor, into=FRESH_MEMBERS)
+        run.rows_written += statements.merge_members(cursor, fresh=FRESH_MEMBERS)
+        statements.drop(cursor, FRESH_MEMBERS)
+        statements.analyze(cursor, statements.MEMBERS)
+
+        progress("summaries", 2, total)
+        _write_current_summaries(cursor, run, month=month, groups=None, now=now)
+
+        progress("reach", 3, total)
+        _write_current_reach(cursor, run, month=month, groups=None, now=now)
+        progress("done", total, total)
+
+
+def _rebuild_history(run: AggregationRun, progress: Progress) -> None:
+    """The trend: each past month's summaries from the measurements of periods up to it."""
+    months = months_before(current_month(), HISTORY_MONTHS - 1)
+    now = timezone.now()
+    with transaction.atomic(), connection.cursor() as cursor:
+        _lock(cursor, exclusive=True)
+        _tune(cursor)
+        for position, month in enumerate(months):
+            progress(f"history {month:%Y-%m}", position, len(months))
+            run.rows_read += statements.build_results(cursor, as_of=month, into=HISTORY_RESULTS)
+            statements.build_summaries(
+                cursor,
+                results=HISTORY_RESULTS,
+                as_of=month,
+                scopes=HISTORY_SCOPES,
+                into=HISTORY_SUMMARIES,
+                append=position > 0,
+            )
+        run.rows_written += statements.merge_summaries(
+            cursor, fresh=HISTORY_SUMMARIES, months=months, scopes=HISTORY_SCOPES, now=now
+        )
+        statements.drop(cursor, HISTORY_RESULTS, HISTORY_SUMMARIES)
+        progress("history done", len(months), len(months))
+
+
+# --- safety net -----------------------------------------------------------------------
+
+
+def recompute_pending(*, grace: timedelta = PENDING_GRACE) -> int:
+    """Run the outbox requests older than ``grace`` (their task was lost, or the broker was
+    down when they were made). Returns the enterprises recomputed."""
+    cutoff = timezone.now() - grace
+    ids = list(
+        PendingEnterpriseRecompute.objects.filter(requested_at__lte=cutoff)
+        .order_by("enterprise_id")
+        .values_list("enterprise_id", flat=True)
+    )
+    for start in range(0, len(ids), DRAIN_BATCH):
+        recompute_enterprises(ids[start : start + DRAIN_BATCH])
+    if PendingSummaryRecompute.objects.filter(requested_at__lte=cutoff).exists() or ids:
+        recompute_summaries()
+    return len(ids)

@@ -1,0 +1,630 @@
+"""The set-based statements behind the computed reports tables, one per table or step.
+
+Each ``build_*`` function computes a fresh set into a temporary table with one statement
+(``GROUP BY``, ``percentile_cont``, ``FILTER``) and :func:`merge` writes only the
+differences into the computed table: unchanged rows are not touched, so running the same
+recompute twice leaves the tables identical, and readers inside the caller's transaction
+boundary never see a half-built table. The same SQL runs on PostgreSQL and on SQLite; the
+few spellings that differ are the methods of :class:`Dialect`.
+
+All functions run on the caller's cursor, inside the caller's transaction.
+"""
+
+from collections.abc import Iterable, Sequence
+from datetime import date
+
+from reports.aggregation.functions import percentile_sql, stable_mean_sql
+from reports.models import (
+    REACH_FIGURES,
+    EnterpriseKpiResult,
+    KpiMeasurement,
+    KpiSummary,
+    ReachSummary,
+    Scope,
+    ScopeGroup,
+    ScopeMember,
+)
+
+RESULTS = EnterpriseKpiResult._meta.db_table
+MEASUREMENTS = KpiMeasurement._meta.db_table
+SUMMARIES = KpiSummary._meta.db_table
+REACH = ReachSummary._meta.db_table
+GROUPS = ScopeGroup._meta.db_table
+MEMBERS = ScopeMember._meta.db_table
+
+RESULT_VALUES = (
+    "baseline_value",
+    "baseline_period",
+    "latest_value",
+    "latest_period",
+    "improvement_pct",
+    "months_observed",
+)
+SUMMARY_VALUES = (
+    "enterprises_reporting",
+    "median_improvement_pct",
+    "mean_improvement_pct",
+    "p90_improvement_pct",
+    "share_improved",
+)
+REACH_VALUES = REACH_FIGURES
+
+# The latest value of a series in the same single pass as the rest of its aggregates:
+# max(days · 10¹⁴ + value · 10⁴) picks the row of the latest period, and the value comes
+# back as the remainder. Values have at most 10 digits before and 4 after the point, so the
+# pair packs exactly into a 64-bit integer for periods up to the year 2152.
+LATEST_KEY_SCALE = 10**14
+VALUE_SCALE = 10**4
+
+
+class Dialect:
+    def __init__(self, connection) -> None:
+        self.vendor = connection.vendor
+
+    @property
+    def is_postgresql(self) -> bool:
+        return self.vendor == "postgresql"
+
+    def differs(self, left: str, right: str) -> str:
+        """Null-safe inequality (SQLite before 3.39 knows only IS NOT)."""
+        operator = "IS DISTINCT FROM" if self.is_postgresql else "IS NOT"
+        return f"{left} {operator} {right}"
+
+    def days_since_1900(self, column: str) -> str:
+        if self.is_postgresql:
+            return f"({column} - DATE '1900-01-01')"
+        return f"CAST(julianday({column}) - julianday('1900-01-01') AS INTEGER)"
+
+    def percentile(self, expression: str, fraction: float) -> str:
+        return percentile_sql(self.vendor, expression, fraction)
+
+    def mean(self, expression: str) -> str:
+        return stable_mean_sql(self.vendor, expression)
+
+
+def in_list(column: str, values: Sequence) -> tuple[str, list]:
+    """``column IN (%s, ...)``; an empty list matches nothing."""
+    values = list(values)
+    if not values:
+        return "1 = 0", []
+    return f"{column} IN ({', '.join(['%s'] * len(values))})", values
+
+
+def drop(cursor, *tables: str) -> None:
+    for table in tables:
+        cursor.execute(f"DROP TABLE IF EXISTS {table}", [])
+
+
+def analyze(cursor, *tables: str) -> None:
+    """Give PostgreSQL's planner statistics of fresh tables (temporary tables never get
+    them from autovacuum, and a bad guess turns a hash join into a nested loop)."""
+    if cursor.db.vendor == "postgresql":
+        for table in tables:
+            cursor.execute(f"ANALYZE {table}", [])
+
+
+def count(cursor, table: str) -> int:
+    cursor.execute(f"SELECT COUNT(*) FROM {table}", [])
+    return cursor.fetchone()[0]
+
+
+def merge(
+    cursor,
+    *,
+    target: str,
+    fresh: str,
+    keys: Sequence[str],
+    values: Sequence[str] = (),
+    within: str = "1 = 1",
+    within_params: Iterable = (),
+    stamp: str | None = "computed_at",
+    now=None,
+) -> int:
+    """Make ``target`` equal ``fresh`` inside ``within`` (a condition on the target's ``t``).
+
+    Only rows whose values differ are updated, so their ``stamp`` says when the figures last
+    changed; rows missing from the fresh set are deleted. Returns the rows written.
+    """
+    dialect = Dialect(cursor.db)
+    join = " AND ".join(f"t.{key} = f.{key}" for key in keys)
+    stamp_column = [stamp] if stamp else []
+    stamp_value = ["%s"] if stamp else []
+    stamp_params = [now] if stamp else []
+    written = 0
+    if values:
+        assignments = ", ".join(f"{value} = f.{value}" for value in values)
+        if stamp:
+            assignments += f", {stamp} = %s"
+        changed = " OR ".join(dialect.differs(f"t.{value}", f"f.{value}") for value in values)
+        cursor.execute(
+            f"UPDATE {target} AS t SET {assignments} FROM {fresh} AS f "
+            f"WHERE {join} AND ({changed})",
+            stamp_params,
+        )
+        written += max(cursor.rowcount, 0)
+    columns = [*keys, *values]
+    cursor.execute(
+        f"INSERT INTO {target} ({', '.join([*columns, *stamp_column])}) "
+        f"SELECT {', '.join([*(f'f.{column}' for column in columns), *stamp_value])} "
+        f"FROM {fresh} AS f WHERE NOT EXISTS (SELECT 1 FROM {target} AS t WHERE {join})",
+        stamp_params,
+    )
+    written += max(cursor.rowcount, 0)
+    cursor.execute(
+        f"DELETE FROM {target} AS t WHERE ({within}) "
+        f"AND NOT EXISTS (SELECT 1 FROM {fresh} AS f WHERE {join})",
+        list(within_params),
+    )
+    written += max(cursor.rowcount, 0)
+    return written
+
+
+# --- enterprise results ---------------------------------------------------------------
+
+
+def build_results(
+    cursor, *, as_of: date, enterprise_ids: Sequence[int] | None = None, into: str
+) -> int:
+    """Every (enterprise, indicator) series as of the end of ``as_of``: baseline, latest
+    non-baseline value, and the improvement of kpis.md (null when not computable).
+
+    Returns the measurements read.
+    """
+    dialect = Dialect(cursor.db)
+    where, params = "m.period <= %s", [as_of]
+    if enterprise_ids is not None:
+        condition, ids = in_list("m.enterprise_id", enterprise_ids)
+        where, params = f"{where} AND {condition}", [*params, *ids]
+    latest_key = (
+        f"{dialect.days_since_1900('m.period')} * {LATEST_KEY_SCALE} "
+        f"+ CAST(ROUND(m.value * {VALUE_SCALE}) AS BIGINT)"
+    )
+    drop(cursor, into)
+    cursor.execute(
+        f"""
+        CREATE TEMP TABLE {into} AS
+        SELECT s.enterprise_id, s.indicator_id, s.baseline_value, s.baseline_period,
+               s.latest_value, s.latest_period,
+               CASE WHEN s.baseline_value > 0 AND s.latest_value IS NOT NULL THEN
+                   CAST(CASE WHEN i.direction = 'higher' THEN s.latest_value - s.baseline_value
+                             ELSE s.baseline_value - s.latest_value END
+                        * 100 / s.baseline_value AS DOUBLE PRECISION)
+               END AS improvement_pct,
+               s.months_observed
+        FROM (
+            SELECT m.enterprise_id, m.indicator_id,
+                   MAX(m.value) FILTER (WHERE m.is_baseline) AS baseline_value,
+                   MAX(m.period) FILTER (WHERE m.is_baseline) AS baseline_period,
+                   MAX({latest_key}) FILTER (WHERE NOT m.is_baseline)
+                       %% {LATEST_KEY_SCALE} / {VALUE_SCALE}.0 AS latest_value,
+                   MAX(m.period) FILTER (WHERE NOT m.is_baseline) AS latest_period,
+                   COUNT(*) AS months_observed
+            FROM {MEASUREMENTS} m
+            WHERE {where}
+            GROUP BY m.enterprise_id, m.indicator_id
+        ) s
+        JOIN reports_indicator i ON i.id = s.indicator_id
+        """,
+        params,
+    )
+    analyze(cursor, into)
+    cursor.execute(f"SELECT COALESCE(SUM(months_observed), 0) FROM {into}", [])
+    return int(cursor.fetchone()[0])
+
+
+def merge_results(cursor, *, fresh: str, enterprise_ids: Sequence[int] | None = None, now) -> int:
+    within, params = ("1 = 1", [])
+    if enterprise_ids is not None:
+        within, params = in_list("t.enterprise_id", enterprise_ids)
+    return merge(
+        cursor,
+        target=RESULTS,
+        fresh=fresh,
+        keys=("enterprise_id", "indicator_id"),
+        values=RESULT_VALUES,
+        within=within,
+        within_params=params,
+        now=now,
+    )
+
+
+# --- scope membership -----------------------------------------------------------------
+
+
+def build_members(cursor, *, enterprise_ids: Sequence[int] | None = None, into: str) -> int:
+    """The groups each enterprise counts in (kpis.md): the programme, its country, partner
+    and sector, every brand with a granted supplier link, every module it has a live
+    (non-withdrawn) enrolment in. Creates missing groups; returns the memberships found."""
+
+    def restricted(column: str) -> tuple[str, list]:
+        if enterprise_ids is None:
+            return "", []
+        condition, ids = in_list(column, enterprise_ids)
+        return f" AND {condition}", ids
+
+    enterprise_filter, enterprise_params = restricted("e.id")
+    link_filter, link_params = restricted("l.enterprise_id")
+    enrolment_filter, enrolment_params = restricted("en.enterprise_id")
+    named = f"{into}_named"
+    drop(cursor, named, into)
+    cursor.execute(
+        f"""
+        CREATE TEMP TABLE {named} AS
+        SELECT '{Scope.PROGRAMME}' AS scope, '' AS scope_key, e.id AS enterprise_id
+            FROM enterprises_enterprise e WHERE 1 = 1{enterprise_filter}
+        UNION ALL SELECT '{Scope.COUNTRY}', e.country, e.id
+            FROM enterprises_enterprise e WHERE 1 = 1{enterprise_filter}
+        UNION ALL SELECT '{Scope.PARTNER}', CAST(e.partner_id AS TEXT), e.id
+            FROM enterprises_enterprise e WHERE 1 = 1{enterprise_filter}
+        UNION ALL SELECT '{Scope.SECTOR}', e.sector, e.id
+            FROM enterprises_enterprise e WHERE 1 = 1{enterprise_filter}
+        UNION ALL SELECT '{Scope.BRAND}', CAST(l.brand_id AS TEXT), l.enterprise_id
+            FROM partners_supplierlink l
+            WHERE l.status = 'granted' AND l.enterprise_id IS NOT NULL{link_filter}
+        UNION ALL SELECT '{Scope.MODULE}', tm.code, en.enterprise_id
+            FROM modules_enrolment en JOIN modules_trainingmodule tm ON tm.id = en.module_id
+            WHERE en.status <> 'withdrawn'{enrolment_filter}
+        """,
+        [
+            *enterprise_params * 4,
+            *link_params,
+            *enrolment_params,
+        ],
+    )
+    cursor.execute(
+        f"""
+        INSERT INTO {GROUPS} (scope, scope_key)
+        SELECT DISTINCT n.scope, n.scope_key FROM {named} n
+        WHERE NOT EXISTS (
+            SELECT 1 FROM {GROUPS} g WHERE g.scope = n.scope AND g.scope_key = n.scope_key
+        )
+        """,
+        [],
+    )
+    cursor.execute(
+        f"""
+        CREATE TEMP TABLE {into} AS
+        SELECT g.id AS group_id, n.enterprise_id
+        FROM {named} n JOIN {GROUPS} g ON g.scope = n.scope AND g.scope_key = n.scope_key
+        """,
+        [],
+    )
+    drop(cursor, named)
+    analyze(cursor, into)
+    return count(cursor, into)
+
+
+def merge_members(cursor, *, fresh: str, enterprise_ids: Sequence[int] | None = None) -> int:
+    within, params = ("1 = 1", [])
+    if enterprise_ids is not None:
+        within, params = in_list("t.enterprise_id", enterprise_ids)
+    return merge(
+        cursor,
+        target=MEMBERS,
+        fresh=fresh,
+        keys=("group_id", "enterprise_id"),
+        within=within,
+        within_params=params,
+        stamp=None,
+    )
+
+
+def groups_of(cursor, enterprise_ids: Sequence[int]) -> set[int]:
+    condition, params = in_list("enterprise_id", enterprise_ids)
+    cursor.execute(f"SELECT DISTINCT group_id FROM {MEMBERS} WHERE {condition}", params)
+    return {row[0] for row in cursor.fetchall()}
+
+
+# --- KPI summaries --------------------------------------------------------------------
+
+
+def build_summaries(
+    cursor,
+    *,
+    results: str = RESULTS,
+    as_of: date,
+    group_ids: Sequence[int] | None = None,
+    scopes: Sequence[str] | None = None,
+    into: str,
+    append: bool = False,
+) -> int:
+    """Per group and indicator, over the enterprises with a computable result: how many,
+    the median and p90 (percentile_cont), the mean, and the share with improvement > 0.
+
+    ``append`` adds to an existing fresh table (one month after another for the history).
+    Returns the results read.
+    """
+    dialect = Dialect(cursor.db)
+    conditions, params = ["r.improvement_pct IS NOT NULL"], []
+    if group_ids is not None:
+        condition, ids = in_list("m.group_id", group_ids)
+        conditions.append(condition)
+        params += ids
+    if scopes is not None:
+        condition, names = in_list("g.scope", scopes)
+        conditions.append(f"m.group_id IN (SELECT g.id FROM {GROUPS} g WHERE {condition})")
+        params += names
+    select = f"""
+        SELECT g.scope, g.scope_key, s.indicator_id, %s AS as_of,
+               s.enterprises_reporting, s.median_improvement_pct, s.mean_improvement_pct,
+               s.p90_improvement_pct, s.share_improved
+        FROM (
+            SELECT m.group_id, r.indicator_id,
+                   COUNT(*) AS enterprises_reporting,
+                   {dialect.percentile("r.improvement_pct", 0.5)} AS median_improvement_pct,
+                   {dialect.mean("r.improvement_pct")} AS mean_improvement_pct,
+                   {dialect.percentile("r.improvement_pct", 0.9)} AS p90_improvement_pct,
+                   CAST(COUNT(*) FILTER (WHERE r.improvement_pct > 0) AS DOUBLE PRECISION)
+                       / COUNT(*) AS share_improved
+            FROM {results} r JOIN {MEMBERS} m ON m.enterprise_id = r.enterprise_id
+            WHERE {" AND ".join(conditions)}
+            GROUP BY m.group_id, r.indicator_id
+        ) s
+        JOIN {GROUPS} g ON g.id = s.group_id
+    """
+    if append:
+        cursor.execute(f"INSERT INTO {into} {select}", [as_of, *params])
+    else:
+        drop(cursor, into)
+        cursor.execute(f"CREATE TEMP TABLE {into} AS {select}", [as_of, *params])
+    cursor.execute(f"SELECT COALESCE(SUM(enterprises_reporting), 0) FROM {into}", [])
+    return int(cursor.fetchone()[0])
+
+
+def group_condition(group_ids: Sequence[int] | None) -> tuple[str, list]:
+    """A condition on ``t`` (a summary table) selecting the rows of the given groups."""
+    if group_ids is None:
+        return "1 = 1", []
+    condition, ids = in_list("g.id", group_ids)
+    return (
+        f"EXISTS (SELECT 1 FROM {GROUPS} g WHERE {condition} "
+        f"AND g.scope = t.scope AND g.scope_key = t.scope_key)",
+        ids,
+    )
+
+
+def merge_summaries(
+    cursor,
+    *,
+    fresh: str,
+    table: str = SUMMARIES,
+    values: Sequence[str] = SUMMARY_VALUES,
+    keys: Sequence[str] = ("scope", "scope_key", "indicator_id", "as_of"),
+    months: Sequence[date],
+    group_ids: Sequence[int] | None = None,
+    scopes: Sequence[str] | None = None,
+    now,
+) -> int:
+    """Merge a fresh summary set for the given months (and groups, and scopes)."""
+    condition, params = group_condition(group_ids)
+    month_condition, month_params = in_list("t.as_of", months)
+    conditions, params = [condition, month_condition], [*params, *month_params]
+    if scopes is not None:
+        scope_condition, names = in_list("t.scope", scopes)
+        conditions.append(scope_condition)
+        params += names
+    return merge(
+        cursor,
+        target=table,
+        fresh=fresh,
+        keys=keys,
+        values=values,
+        within=" AND ".join(conditions),
+        within_params=params,
+        now=now,
+    )
+
+
+def prune_months(
+    cursor,
+    *,
+    table: str,
+    current: date,
+    oldest_kept: date,
+    history_scopes: Sequence[str],
+    group_ids: Sequence[int] | None = None,
+) -> int:
+    """Scopes without a trend keep only the current month; the others keep their window."""
+    condition, params = group_condition(group_ids)
+    scope_condition, names = in_list("t.scope", history_scopes)
+    cursor.execute(
+        f"DELETE FROM {table} AS t WHERE {condition} AND ("
+        f"(NOT ({scope_condition}) AND t.as_of <> %s) OR t.as_of < %s)",
+        [*params, *names, current, oldest_kept],
+    )
+    return max(cursor.rowcount, 0)
+
+
+# --- reach ----------------------------------------------------------------------------
+
+
+def build_reach(cursor, *, as_of: date, group_ids: Sequence[int] | None = None, into: str) -> int:
+    """Per group, the reach figures of kpis.md. For a module group everything is counted
+    within that module; for the other groups across all modules. Returns the rows read."""
+    enterprise_filter, params = "", []
+    if group_ids is not None:
+        condition, ids = in_list("group_id", group_ids)
+        enterprise_filter = (
+            f" AND p.enterprise_id IN (SELECT enterprise_id FROM {MEMBERS} WHERE {condition})"
+        )
+        params = ids
+    attended, facts, group_modules = f"{into}_attended", f"{into}_facts", f"{into}_modules"
+    drop(cursor, attended, facts, group_modules, into)
+    # Who attended what: attendance of at least one day counts as trained.
+    cursor.execute(
+        f"""
+        CREATE TEMP TABLE {attended} AS
+        SELECT a.participant_id, p.enterprise_id, s.module_id, a.session_id
+        FROM modules_attendance a
+        JOIN enterprises_participant p ON p.id = a.participant_id
+        JOIN modules_classroomsession s ON s.id = a.session_id
+        WHERE a.days_attended > 0{enterprise_filter}
+        """,
+        params,
+    )
+    analyze(cursor, attended)
+    enrolment_filter = enterprise_filter.replace("p.enterprise_id", "en.enterprise_id")
+    participant_counts = """
+        COUNT(*) AS participants,
+        COUNT(*) FILTER (WHERE p.role = 'manager') AS managers,
+        COUNT(*) FILTER (WHERE p.role = 'worker') AS workers,
+        COUNT(*) FILTER (WHERE p.gender = 'female') AS female,
+        COUNT(*) FILTER (WHERE p.gender = 'male') AS male,
+        COUNT(*) FILTER (WHERE p.gender = 'other') AS other,
+        COUNT(*) FILTER (WHERE p.gender = 'undisclosed') AS undisclosed
+    """
+    fact_sums = """
+        MAX(x.is_enrolled) AS is_enrolled, MAX(x.is_trained) AS is_trained,
+        SUM(x.modules_completed) AS modules_completed, SUM(x.visits) AS visits,
+        SUM(x.participants) AS participants, SUM(x.managers) AS managers,
+        SUM(x.workers) AS workers, SUM(x.female) AS female, SUM(x.male) AS male,
+        SUM(x.other) AS other, SUM(x.undisclosed) AS undisclosed
+    """
+    # Facts per enterprise and module (module_id 0: across all modules, where a participant
+    # who attended several modules counts once).
+    cursor.execute(
+        f"""
+        CREATE TEMP TABLE {facts} AS
+        SELECT x.enterprise_id, x.module_id, {fact_sums}
+        FROM (
+            SELECT en.enterprise_id, en.module_id,
+                   CASE WHEN en.status <> 'withdrawn' THEN 1 ELSE 0 END AS is_enrolled,
+                   CASE WHEN en.status = 'completed' THEN 1 ELSE 0 END AS is_trained,
+                   CASE WHEN en.status = 'completed' THEN 1 ELSE 0 END AS modules_completed,
+                   COALESCE(v.visits, 0) AS visits,
+                   0 AS participants, 0 AS managers, 0 AS workers, 0 AS female, 0 AS male,
+                   0 AS other, 0 AS undisclosed
+            FROM modules_enrolment en
+            LEFT JOIN (
+                SELECT enrolment_id, COUNT(*) AS visits
+                FROM modules_consultationvisit GROUP BY enrolment_id
+            ) v ON v.enrolment_id = en.id
+            WHERE 1 = 1{enrolment_filter}
+            UNION ALL
+            SELECT p.enterprise_id, am.module_id, 0, 1, 0, 0, {participant_counts}
+            FROM (SELECT DISTINCT participant_id, module_id FROM {attended}) am
+            JOIN enterprises_participant p ON p.id = am.participant_id
+            GROUP BY p.enterprise_id, am.module_id
+        ) x
+        GROUP BY x.enterprise_id, x.module_id
+        """,
+        params,
+    )
+    cursor.execute(
+        f"""
+        INSERT INTO {facts}
+        SELECT x.enterprise_id, 0, {fact_sums}
+        FROM (
+            SELECT enterprise_id, is_enrolled, is_trained, modules_completed, visits,
+                   0 AS participants, 0 AS managers, 0 AS workers, 0 AS female, 0 AS male,
+                   0 AS other, 0 AS undisclosed
+            FROM {facts}
+            UNION ALL
+            SELECT p.enterprise_id, 0, 1, 0, 0, {participant_counts}
+            FROM enterprises_participant p
+            WHERE p.id IN (SELECT participant_id FROM {attended})
+            GROUP BY p.enterprise_id
+        ) x
+        GROUP BY x.enterprise_id
+        """,
+        [],
+    )
+    analyze(cursor, facts)
+    cursor.execute(
+        f"""
+        CREATE TEMP TABLE {group_modules} AS
+        SELECT g.id AS group_id, COALESCE(tm.id, 0) AS module_id
+        FROM {GROUPS} g
+        LEFT JOIN modules_trainingmodule tm ON g.scope = '{Scope.MODULE}' AND tm.code = g.scope_key
+        """,
+        [],
+    )
+    analyze(cursor, group_modules)
+    member_filter, member_params = "1 = 1", []
+    if group_ids is not None:
+        member_filter, member_params = in_list("m.group_id", group_ids)
+    members = f"""
+        {MEMBERS} m
+        JOIN {group_modules} gm ON gm.group_id = m.group_id
+        JOIN enterprises_enterprise e ON e.id = m.enterprise_id
+    """
+    cursor.execute(
+        f"""
+        CREATE TEMP TABLE {into} AS
+        SELECT g.scope, g.scope_key, %s AS as_of,
+               totals.enterprises, totals.enterprises_enrolled, totals.enterprises_trained,
+               totals.enterprises_completed, COALESCE(countries.countries, 0) AS countries,
+               totals.employees_benefiting, totals.participants_trained,
+               totals.participants_managers, totals.participants_workers,
+               totals.participants_female, totals.participants_male,
+               totals.participants_other, totals.participants_undisclosed,
+               COALESCE(sessions.sessions, 0) AS classroom_sessions,
+               totals.visits, totals.modules_completed
+        FROM (
+            SELECT m.group_id,
+                   COUNT(*) AS enterprises,
+                   COALESCE(SUM(f.is_enrolled), 0) AS enterprises_enrolled,
+                   COALESCE(SUM(f.is_trained), 0) AS enterprises_trained,
+                   COUNT(*) FILTER (WHERE f.modules_completed > 0) AS enterprises_completed,
+                   COALESCE(SUM(e.employees_total) FILTER (WHERE f.is_trained = 1), 0)
+                       AS employees_benefiting,
+                   COALESCE(SUM(f.participants), 0) AS participants_trained,
+                   COALESCE(SUM(f.managers), 0) AS participants_managers,
+                   COALESCE(SUM(f.workers), 0) AS participants_workers,
+                   COALESCE(SUM(f.female), 0) AS participants_female,
+                   COALESCE(SUM(f.male), 0) AS participants_male,
+                   COALESCE(SUM(f.other), 0) AS participants_other,
+                   COALESCE(SUM(f.undisclosed), 0) AS participants_undisclosed,
+                   COALESCE(SUM(f.visits), 0) AS visits,
+                   COALESCE(SUM(f.modules_completed), 0) AS modules_completed
+            FROM {members}
+            LEFT JOIN {facts} f ON f.enterprise_id = m.enterprise_id AND f.module_id = gm.module_id
+            WHERE {member_filter}
+            GROUP BY m.group_id
+        ) totals
+        JOIN {GROUPS} g ON g.id = totals.group_id
+        LEFT JOIN (
+            SELECT trained.group_id, COUNT(*) AS countries
+            FROM (
+                SELECT m.group_id, e.country
+                FROM {members}
+                JOIN {facts} f ON f.enterprise_id = m.enterprise_id
+                    AND f.module_id = gm.module_id AND f.is_trained = 1
+                WHERE {member_filter}
+                GROUP BY m.group_id, e.country
+            ) trained
+            GROUP BY trained.group_id
+        ) countries ON countries.group_id = totals.group_id
+        LEFT JOIN (
+            SELECT held.group_id, COUNT(*) AS sessions
+            FROM (
+                SELECT m.group_id, a.session_id
+                FROM {members}
+                JOIN {attended} a ON a.enterprise_id = m.enterprise_id
+                    AND (gm.module_id = 0 OR a.module_id = gm.module_id)
+                WHERE {member_filter}
+                GROUP BY m.group_id, a.session_id
+            ) held
+            GROUP BY held.group_id
+        ) sessions ON sessions.group_id = totals.group_id
+        """,
+        [as_of, *member_params, *member_params, *member_params],
+    )
+    read = count(cursor, attended) + count(cursor, facts)
+    drop(cursor, attended, facts, group_modules)
+    return read
+
+
+def merge_reach(
+    cursor, *, fresh: str, month: date, group_ids: Sequence[int] | None = None, now
+) -> int:
+    return merge_summaries(
+        cursor,
+        fresh=fresh,
+        table=REACH,
+        values=REACH_VALUES,
+        keys=("scope", "scope_key", "as_of"),
+        months=[month],
+        group_ids=group_ids,
+        now=now,
+    )
