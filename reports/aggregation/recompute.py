@@ -138,8 +138,9 @@ def _tune(cursor) -> None:
 def recompute_enterprises(enterprise_ids: Iterable[int], *, task_id: str = "") -> AggregationRun:
     """Recompute the results and memberships of these enterprises, and mark their groups.
 
-    Claims the enterprises' outbox rows; without one (a manual or repeated call) it
-    recomputes everything about them, which changes nothing when nothing changed.
+    Claims the enterprises' outbox rows. Without one (a manual or repeated call) it
+    recomputes their results and memberships, which changes nothing when nothing changed;
+    reach is then refreshed only where a membership moved.
     """
     ids = sorted({int(enterprise_id) for enterprise_id in enterprise_ids})
     scope = f"enterprise {ids[0]}" if len(ids) == 1 else f"{len(ids)} enterprises"
@@ -159,8 +160,8 @@ def _recompute_enterprises(ids: Sequence[int], run: AggregationRun) -> None:
             .values("enterprise_id", "kpis", "reach")
         }
         PendingEnterpriseRecompute.objects.filter(enterprise_id__in=list(claimed)).delete()
-        kpi_ids = [i for i in ids if claimed.get(i, {"kpis": True})["kpis"]]
-        reach_requested = any(claimed.get(i, {"reach": True})["reach"] for i in ids)
+        kpi_ids = [i for i in ids if i not in claimed or claimed[i]["kpis"]]
+        reach_requested = any(row["reach"] for row in claimed.values())
 
         before = statements.groups_of(cursor, ids)
         results_written = 0
