@@ -60,6 +60,8 @@ class LiveWorker:
             "DATABASE_URL": test_database_url(),
             "CELERY_BROKER_URL": self.broker_url,
             "CELERY_RESULT_BACKEND": self.broker_url,
+            # Tasks the worker sends itself (follow-ups) go to its own private queue.
+            "CELERY_TASK_DEFAULT_QUEUE": self.queue,
             **self.extra_env,
         }
         self.process = subprocess.Popen(
