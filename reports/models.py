@@ -151,6 +151,13 @@ HISTORY_SCOPES = (Scope.PROGRAMME, Scope.COUNTRY)
 HISTORY_MONTHS = 24
 
 
+# Computed rows reference their sources without database foreign keys: the statements that
+# write them derive every id from the sources, Django's delete cascade still removes them
+# with their enterprise, and a foreign-key check per row would dominate a full rebuild
+# (800,000 checks at profile L). Their unique constraints serve the lookups by these ids.
+COMPUTED_REFERENCE = {"db_constraint": False, "db_index": False}
+
+
 class EnterpriseKpiResult(models.Model):
     """One enterprise's result for one indicator: its baseline against its latest value.
 
@@ -163,9 +170,14 @@ class EnterpriseKpiResult(models.Model):
         on_delete=models.CASCADE,
         related_name="kpi_results",
         verbose_name=_("enterprise"),
+        **COMPUTED_REFERENCE,
     )
     indicator = models.ForeignKey(
-        Indicator, on_delete=models.CASCADE, related_name="results", verbose_name=_("indicator")
+        Indicator,
+        on_delete=models.CASCADE,
+        related_name="results",
+        verbose_name=_("indicator"),
+        **COMPUTED_REFERENCE,
     )
     baseline_value = models.DecimalField(
         _("baseline value"), max_digits=14, decimal_places=4, null=True, blank=True
@@ -189,10 +201,6 @@ class EnterpriseKpiResult(models.Model):
             models.UniqueConstraint(
                 fields=["enterprise", "indicator"], name="kpi_result_unique_enterprise_indicator"
             ),
-        ]
-        indexes = [
-            # The programme's percentiles read each indicator's improvements in order.
-            models.Index(fields=["indicator", "improvement_pct"], name="kpi_result_improvement"),
         ]
 
     def __str__(self) -> str:
@@ -235,7 +243,11 @@ class ScopeMember(models.Model):
     """
 
     group = models.ForeignKey(
-        ScopeGroup, on_delete=models.CASCADE, related_name="members", verbose_name=_("group")
+        ScopeGroup,
+        on_delete=models.CASCADE,
+        related_name="members",
+        verbose_name=_("group"),
+        **COMPUTED_REFERENCE,
     )
     enterprise_id = models.BigIntegerField(_("enterprise id"))
 
@@ -262,7 +274,11 @@ class KpiSummary(models.Model):
         help_text=_("Country code, organisation id, module code or sector; empty for programme."),
     )
     indicator = models.ForeignKey(
-        Indicator, on_delete=models.CASCADE, related_name="summaries", verbose_name=_("indicator")
+        Indicator,
+        on_delete=models.CASCADE,
+        related_name="summaries",
+        verbose_name=_("indicator"),
+        db_constraint=False,
     )
     as_of = models.DateField(_("as of month"), help_text=_("The month, stored as its first day."))
     enterprises_reporting = models.PositiveIntegerField(_("enterprises reporting"))

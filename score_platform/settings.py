@@ -286,3 +286,5 @@ CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 KPI_RECOMPUTE_DELAY_SECONDS = env.float("KPI_RECOMPUTE_DELAY_SECONDS", default=0.5)
 KPI_SUMMARIES_DELAY_SECONDS = env.float("KPI_SUMMARIES_DELAY_SECONDS", default=0.5)
 KPI_AGGREGATION_WORK_MEM = env("KPI_AGGREGATION_WORK_MEM", default="256MB")
+# A full rebuild on PostgreSQL runs its KPI and reach branches on two connections at once.
+KPI_PARALLEL_REBUILD = env.bool("KPI_PARALLEL_REBUILD", default=True)

@@ -51,7 +51,10 @@ class LiveWorker:
         self.extra_env = extra_env or {}
         self.process: subprocess.Popen | None = None
         self.log_path = PROJECT_ROOT / "tests" / "artifacts" / f"worker-{queue}.log"
-        self.client = Celery("score-test-client", broker=broker_url, backend=broker_url)
+        # Not the current app: tasks sent by the code under test must keep using the project's.
+        self.client = Celery(
+            "score-test-client", broker=broker_url, backend=broker_url, set_as_current=False
+        )
 
     def start(self) -> None:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)

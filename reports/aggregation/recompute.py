@@ -14,11 +14,15 @@ broker message left behind. Runs of stage 2 and full rebuilds exclude each other
 """
 
 import logging
+import threading
 import time
 import traceback
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import partial
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -70,6 +74,14 @@ def months_before(month: date, count: int) -> list[date]:
 
 def oldest_history_month(month: date) -> date:
     return months_before(month, HISTORY_MONTHS - 1)[0]
+
+
+@dataclass
+class Tally:
+    """Rows read and written by the steps of a run (an AggregationRun has the same two)."""
+
+    rows_read: int = 0
+    rows_written: int = 0
 
 
 @contextmanager
@@ -279,7 +291,7 @@ def _summaries_step(run: AggregationRun, *, kind: str, full: bool) -> None:
             _write_current_reach(cursor, run, month=month, groups=groups, now=now)
 
 
-def _write_current_summaries(cursor, run: AggregationRun, *, month, groups, now) -> None:
+def _write_current_summaries(cursor, run: AggregationRun | Tally, *, month, groups, now) -> None:
     run.rows_read += statements.build_summaries(
         cursor, as_of=month, group_ids=groups, into=FRESH_SUMMARIES
     )
@@ -297,7 +309,7 @@ def _write_current_summaries(cursor, run: AggregationRun, *, month, groups, now)
     statements.drop(cursor, FRESH_SUMMARIES)
 
 
-def _write_current_reach(cursor, run: AggregationRun, *, month, groups, now) -> None:
+def _write_current_reach(cursor, run: AggregationRun | Tally, *, month, groups, now) -> None:
     run.rows_read += statements.build_reach(cursor, as_of=month, group_ids=groups, into=FRESH_REACH)
     run.rows_written += statements.merge_reach(
         cursor, fresh=FRESH_REACH, month=month, group_ids=groups, now=now
@@ -324,8 +336,8 @@ def recompute_all(
     task_id: str = "",
     progress: Progress = _no_progress,
 ) -> AggregationRun:
-    """Rebuild every computed table for the current month in one transaction; with
-    ``history`` then also the programme and country summaries of the 23 months before."""
+    """Rebuild every computed table for the current month; with ``history`` then also the
+    programme and country summaries of the 23 months before."""
     scope = "everything, with 24 months of history" if history else "everything"
     with _recorded(
         AggregationRun.Kind.FULL,
@@ -340,38 +352,146 @@ def recompute_all(
     return run
 
 
-FULL_STEPS = ("results", "members", "summaries", "reach")
+FULL_STEPS = ("members", "results", "summaries", "reach")
+
+
+class _Steps:
+    """Reports finished steps to a progress callback, from any thread."""
+
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+        self.done = 0
+        self.lock = threading.Lock()
+        progress("starting", 0, len(FULL_STEPS))
+
+    def finished(self, step: str) -> None:
+        with self.lock:
+            self.done += 1
+            self.progress(step, self.done, len(FULL_STEPS))
 
 
 def _rebuild_current(run: AggregationRun, progress: Progress) -> None:
-    month = current_month()
-    now = timezone.now()
-    total = len(FULL_STEPS)
+    """Members, KPI results, KPI summaries and reach for the current month.
+
+    On PostgreSQL outside an enclosing transaction the work runs on two connections at
+    once while a session lock keeps every other aggregation writer out: one rebuilds the
+    members, then the reach; the other the results, then (once the members are committed)
+    the summaries, so results and summaries still commit together. Elsewhere everything
+    runs in one transaction.
+    """
+    month, now, steps = current_month(), timezone.now(), _Steps(progress)
+    if not _may_rebuild_in_parallel():
+        with transaction.atomic(), connection.cursor() as cursor:
+            _lock(cursor, exclusive=True)
+            _tune(cursor)
+            _claim_everything()
+            _rebuild_members(cursor, run, steps=steps)
+            _rebuild_results(cursor, run, month=month, now=now, steps=steps)
+            _rebuild_summaries(cursor, run, month=month, now=now, steps=steps)
+            _rebuild_reach(cursor, run, month=month, now=now, steps=steps)
+        return
+    members_ready = threading.Event()
+    members_failed = threading.Event()
+
+    def members_then_reach() -> Tally:
+        tally = Tally()
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                _tune(cursor)
+                _claim_everything()
+                _rebuild_members(cursor, tally, steps=steps)
+        except BaseException:
+            members_failed.set()
+            raise
+        finally:
+            members_ready.set()
+        return _in_own_transaction(
+            partial(_rebuild_reach, month=month, now=now, steps=steps), tally
+        )
+
+    def results_then_summaries(cursor, tally) -> None:
+        _rebuild_results(cursor, tally, month=month, now=now, steps=steps)
+        members_ready.wait()
+        if members_failed.is_set():
+            raise RuntimeError("The memberships could not be rebuilt; see the other error.")
+        _rebuild_summaries(cursor, tally, month=month, now=now, steps=steps)
+
+    with _session_lock(), ThreadPoolExecutor(2, thread_name_prefix="recompute") as pool:
+        branches = [
+            pool.submit(_closing_connection, members_then_reach),
+            pool.submit(_closing_connection, _in_own_transaction, results_then_summaries),
+        ]
+        for branch in branches:
+            tally = branch.result()
+            run.rows_read += tally.rows_read
+            run.rows_written += tally.rows_written
+
+
+def _may_rebuild_in_parallel() -> bool:
+    return (
+        connection.vendor == "postgresql"
+        and not connection.in_atomic_block
+        and settings.KPI_PARALLEL_REBUILD
+    )
+
+
+@contextmanager
+def _session_lock():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s)", [LOCK_KEY])
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [LOCK_KEY])
+
+
+def _closing_connection(function, *args):
+    """Run in a worker thread, then close the thread's own database connection."""
+    try:
+        return function(*args)
+    finally:
+        connection.close()
+
+
+def _in_own_transaction(branch, tally: Tally | None = None) -> Tally:
+    tally = tally or Tally()
     with transaction.atomic(), connection.cursor() as cursor:
-        _lock(cursor, exclusive=True)
         _tune(cursor)
-        # Everything requested so far is covered by this rebuild.
-        PendingEnterpriseRecompute.objects.all().delete()
-        PendingSummaryRecompute.objects.all().delete()
+        branch(cursor, tally)
+    return tally
 
-        progress("results", 0, total)
-        run.rows_read += statements.build_results(cursor, as_of=month, into=FRESH_RESULTS)
-        run.rows_written += statements.merge_results(cursor, fresh=FRESH_RESULTS, now=now)
-        statements.drop(cursor, FRESH_RESULTS)
-        statements.analyze(cursor, statements.RESULTS)
 
-        progress("members", 1, total)
-        run.rows_read += statements.build_members(cursor, into=FRESH_MEMBERS)
-        run.rows_written += statements.merge_members(cursor, fresh=FRESH_MEMBERS)
-        statements.drop(cursor, FRESH_MEMBERS)
-        statements.analyze(cursor, statements.MEMBERS)
+def _claim_everything() -> None:
+    """Every request made so far is covered by the rebuild."""
+    PendingEnterpriseRecompute.objects.all().delete()
+    PendingSummaryRecompute.objects.all().delete()
 
-        progress("summaries", 2, total)
-        _write_current_summaries(cursor, run, month=month, groups=None, now=now)
 
-        progress("reach", 3, total)
-        _write_current_reach(cursor, run, month=month, groups=None, now=now)
-        progress("done", total, total)
+def _rebuild_members(cursor, tally, *, steps: _Steps) -> None:
+    tally.rows_read += statements.build_members(cursor, into=FRESH_MEMBERS)
+    tally.rows_written += statements.merge_members(cursor, fresh=FRESH_MEMBERS)
+    statements.drop(cursor, FRESH_MEMBERS)
+    statements.analyze(cursor, statements.MEMBERS)
+    steps.finished("members")
+
+
+def _rebuild_results(cursor, tally, *, month: date, now, steps: _Steps) -> None:
+    tally.rows_read += statements.build_results(cursor, as_of=month, into=FRESH_RESULTS)
+    tally.rows_written += statements.merge_results(cursor, fresh=FRESH_RESULTS, now=now)
+    statements.drop(cursor, FRESH_RESULTS)
+    statements.analyze(cursor, statements.RESULTS)
+    steps.finished("results")
+
+
+def _rebuild_summaries(cursor, tally, *, month: date, now, steps: _Steps) -> None:
+    _write_current_summaries(cursor, tally, month=month, groups=None, now=now)
+    steps.finished("summaries")
+
+
+def _rebuild_reach(cursor, tally, *, month: date, now, steps: _Steps) -> None:
+    _write_current_reach(cursor, tally, month=month, groups=None, now=now)
+    steps.finished("reach")
 
 
 def _rebuild_history(run: AggregationRun, progress: Progress) -> None:

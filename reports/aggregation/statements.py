@@ -10,6 +10,7 @@ few spellings that differ are the methods of :class:`Dialect`.
 All functions run on the caller's cursor, inside the caller's transaction.
 """
 
+import sqlite3
 from collections.abc import Iterable, Sequence
 from datetime import date
 
@@ -64,6 +65,10 @@ class Dialect:
     @property
     def is_postgresql(self) -> bool:
         return self.vendor == "postgresql"
+
+    @property
+    def has_full_join(self) -> bool:
+        return self.is_postgresql or sqlite3.sqlite_version_info >= (3, 39)
 
     def differs(self, left: str, right: str) -> str:
         """Null-safe inequality (SQLite before 3.39 knows only IS NOT)."""
@@ -122,40 +127,76 @@ def merge(
 ) -> int:
     """Make ``target`` equal ``fresh`` inside ``within`` (a condition on the target's ``t``).
 
-    Only rows whose values differ are updated, so their ``stamp`` says when the figures last
-    changed; rows missing from the fresh set are deleted. Returns the rows written.
+    The differences are found first, in one read-only statement, then applied: rows whose
+    values differ are updated (their ``stamp`` says when the figures last changed), new
+    rows inserted, rows missing from the fresh set deleted. Returns the rows written.
     """
     dialect = Dialect(cursor.db)
-    join = " AND ".join(f"t.{key} = f.{key}" for key in keys)
+    within_params = list(within_params)
+    columns = [*keys, *values]
     stamp_column = [stamp] if stamp else []
     stamp_value = ["%s"] if stamp else []
     stamp_params = [now] if stamp else []
+    cursor.execute(f"SELECT 1 FROM {target} AS t WHERE {within} LIMIT 1", within_params)
+    if cursor.fetchone() is None:
+        cursor.execute(
+            f"INSERT INTO {target} ({', '.join([*columns, *stamp_column])}) "
+            f"SELECT {', '.join([*columns, *stamp_value])} FROM {fresh}",
+            stamp_params,
+        )
+        return max(cursor.rowcount, 0)
+
+    diff = f"{fresh}_diff"
+    drop(cursor, diff)
+    join = " AND ".join(f"t.{key} = f.{key}" for key in keys)
+    changed = " OR ".join(dialect.differs(f"t.{value}", f"f.{value}") for value in values)
+    changed = f"({changed})" if values else "1 = 0"
+    scoped = (
+        f"(SELECT t.id, {', '.join(f't.{c}' for c in columns)} FROM {target} AS t WHERE {within})"
+    )
+    fresh_columns = ", ".join(f"f.{column}" for column in columns)
+    if dialect.has_full_join:
+        cursor.execute(
+            f"CREATE TEMP TABLE {diff} AS "
+            f"SELECT t.id AS target_id, f.{keys[0]} IS NULL AS is_gone, {fresh_columns} "
+            f"FROM {fresh} AS f FULL JOIN {scoped} AS t ON {join} "
+            f"WHERE t.id IS NULL OR f.{keys[0]} IS NULL OR {changed}",
+            within_params,
+        )
+    else:
+        cursor.execute(
+            f"CREATE TEMP TABLE {diff} AS "
+            f"SELECT t.id AS target_id, 0 AS is_gone, {fresh_columns} "
+            f"FROM {fresh} AS f LEFT JOIN {scoped} AS t ON {join} "
+            f"WHERE t.id IS NULL OR {changed} "
+            f"UNION ALL SELECT t.id, 1, {', '.join(['NULL'] * len(columns))} FROM {scoped} AS t "
+            f"WHERE NOT EXISTS (SELECT 1 FROM {fresh} AS f WHERE {join})",
+            [*within_params, *within_params],
+        )
     written = 0
     if values:
-        assignments = ", ".join(f"{value} = f.{value}" for value in values)
+        assignments = ", ".join(f"{value} = d.{value}" for value in values)
         if stamp:
             assignments += f", {stamp} = %s"
-        changed = " OR ".join(dialect.differs(f"t.{value}", f"f.{value}") for value in values)
         cursor.execute(
-            f"UPDATE {target} AS t SET {assignments} FROM {fresh} AS f "
-            f"WHERE {join} AND ({changed})",
+            f"UPDATE {target} SET {assignments} FROM {diff} AS d "
+            f"WHERE {target}.id = d.target_id AND NOT d.is_gone",
             stamp_params,
         )
         written += max(cursor.rowcount, 0)
-    columns = [*keys, *values]
     cursor.execute(
         f"INSERT INTO {target} ({', '.join([*columns, *stamp_column])}) "
-        f"SELECT {', '.join([*(f'f.{column}' for column in columns), *stamp_value])} "
-        f"FROM {fresh} AS f WHERE NOT EXISTS (SELECT 1 FROM {target} AS t WHERE {join})",
+        f"SELECT {', '.join([*(f'd.{c}' for c in columns), *stamp_value])} FROM {diff} AS d "
+        "WHERE d.target_id IS NULL",
         stamp_params,
     )
     written += max(cursor.rowcount, 0)
     cursor.execute(
-        f"DELETE FROM {target} AS t WHERE ({within}) "
-        f"AND NOT EXISTS (SELECT 1 FROM {fresh} AS f WHERE {join})",
-        list(within_params),
+        f"DELETE FROM {target} WHERE id IN (SELECT target_id FROM {diff} WHERE is_gone)",
+        [],
     )
     written += max(cursor.rowcount, 0)
+    drop(cursor, diff)
     return written
 
 
@@ -344,22 +385,55 @@ def build_summaries(
         condition, names = in_list("g.scope", scopes)
         conditions.append(f"m.group_id IN (SELECT g.id FROM {GROUPS} g WHERE {condition})")
         params += names
+    share = "CAST(COUNT(*) FILTER (WHERE r.improvement_pct > 0) AS DOUBLE PRECISION) / COUNT(*)"
+
+    def grouped(results_sql: str) -> str:
+        return f"""
+            FROM {results_sql} r JOIN {MEMBERS} m ON m.enterprise_id = r.enterprise_id
+            WHERE {" AND ".join(conditions)}
+            GROUP BY m.group_id, r.indicator_id
+        """
+
+    if dialect.is_postgresql:
+        # PostgreSQL evaluates an ordered-set aggregate only after sorting every row by its
+        # group (millions at profile L). Collecting each group's values with array_agg in a
+        # hash aggregate, then applying the same aggregates to each collection, sorts each
+        # group alone. Reading the results in improvement order first (one sort of the
+        # results) keeps the collections nearly sorted, which their sorts notice.
+        in_improvement_order = (
+            f"(SELECT enterprise_id, indicator_id, improvement_pct FROM {results} "
+            "ORDER BY indicator_id, improvement_pct)"
+        )
+        figures = f"""
+            SELECT c.group_id, c.indicator_id, c.enterprises_reporting,
+                   p.median_improvement_pct, p.mean_improvement_pct, p.p90_improvement_pct,
+                   c.share_improved
+            FROM (
+                SELECT m.group_id, r.indicator_id, COUNT(*) AS enterprises_reporting,
+                       {share} AS share_improved, array_agg(r.improvement_pct) AS improvements
+                {grouped(in_improvement_order)}
+            ) c
+            CROSS JOIN LATERAL (
+                SELECT {dialect.percentile("x", 0.5)} AS median_improvement_pct,
+                       {dialect.mean("x")} AS mean_improvement_pct,
+                       {dialect.percentile("x", 0.9)} AS p90_improvement_pct
+                FROM unnest(c.improvements) AS x
+            ) p
+        """
+    else:
+        figures = f"""
+            SELECT m.group_id, r.indicator_id, COUNT(*) AS enterprises_reporting,
+                   {dialect.percentile("r.improvement_pct", 0.5)} AS median_improvement_pct,
+                   {dialect.mean("r.improvement_pct")} AS mean_improvement_pct,
+                   {dialect.percentile("r.improvement_pct", 0.9)} AS p90_improvement_pct,
+                   {share} AS share_improved
+            {grouped(results)}
+        """
     select = f"""
         SELECT g.scope, g.scope_key, s.indicator_id, %s AS as_of,
                s.enterprises_reporting, s.median_improvement_pct, s.mean_improvement_pct,
                s.p90_improvement_pct, s.share_improved
-        FROM (
-            SELECT m.group_id, r.indicator_id,
-                   COUNT(*) AS enterprises_reporting,
-                   {dialect.percentile("r.improvement_pct", 0.5)} AS median_improvement_pct,
-                   {dialect.mean("r.improvement_pct")} AS mean_improvement_pct,
-                   {dialect.percentile("r.improvement_pct", 0.9)} AS p90_improvement_pct,
-                   CAST(COUNT(*) FILTER (WHERE r.improvement_pct > 0) AS DOUBLE PRECISION)
-                       / COUNT(*) AS share_improved
-            FROM {results} r JOIN {MEMBERS} m ON m.enterprise_id = r.enterprise_id
-            WHERE {" AND ".join(conditions)}
-            GROUP BY m.group_id, r.indicator_id
-        ) s
+        FROM ({figures}) s
         JOIN {GROUPS} g ON g.id = s.group_id
     """
     if append:
@@ -438,94 +512,129 @@ def prune_months(
 # --- reach ----------------------------------------------------------------------------
 
 
+PARTICIPANT_COUNTS = """
+    COUNT(*) AS participants,
+    COUNT(*) FILTER (WHERE role = 'manager') AS managers,
+    COUNT(*) FILTER (WHERE role = 'worker') AS workers,
+    COUNT(*) FILTER (WHERE gender = 'female') AS female,
+    COUNT(*) FILTER (WHERE gender = 'male') AS male,
+    COUNT(*) FILTER (WHERE gender = 'other') AS other,
+    COUNT(*) FILTER (WHERE gender = 'undisclosed') AS undisclosed
+"""
+PARTICIPANT_COLUMNS = (
+    "participants",
+    "managers",
+    "workers",
+    "female",
+    "male",
+    "other",
+    "undisclosed",
+)
+
+
 def build_reach(cursor, *, as_of: date, group_ids: Sequence[int] | None = None, into: str) -> int:
     """Per group, the reach figures of kpis.md. For a module group everything is counted
-    within that module; for the other groups across all modules. Returns the rows read."""
+    within that module; for the other groups across all modules. Returns the rows read.
+
+    Facts are first gathered per enterprise and module (module 0: across all modules, where
+    a participant trained in several modules counts once), then summed over each group's
+    members; countries and classroom sessions are counted distinct per group.
+    """
+    member_filter, member_params = "1 = 1", []
     enterprise_filter, params = "", []
     if group_ids is not None:
+        member_filter, member_params = in_list("m.group_id", group_ids)
         condition, ids = in_list("group_id", group_ids)
         enterprise_filter = (
-            f" AND p.enterprise_id IN (SELECT enterprise_id FROM {MEMBERS} WHERE {condition})"
+            f" AND {{column}} IN (SELECT enterprise_id FROM {MEMBERS} WHERE {condition})"
         )
         params = ids
-    attended, facts, group_modules = f"{into}_attended", f"{into}_facts", f"{into}_modules"
-    drop(cursor, attended, facts, group_modules, into)
-    # Who attended what: attendance of at least one day counts as trained.
+    attended, trained, enrolled = f"{into}_attended", f"{into}_trained", f"{into}_enrolled"
+    facts, group_modules = f"{into}_facts", f"{into}_modules"
+    drop(cursor, attended, trained, enrolled, facts, group_modules, into)
+
+    # Who attended what: a participant with at least one day in a session is trained.
     cursor.execute(
         f"""
         CREATE TEMP TABLE {attended} AS
-        SELECT a.participant_id, p.enterprise_id, s.module_id, a.session_id
+        SELECT p.enterprise_id, s.module_id, a.session_id, a.participant_id, p.role, p.gender
         FROM modules_attendance a
         JOIN enterprises_participant p ON p.id = a.participant_id
         JOIN modules_classroomsession s ON s.id = a.session_id
-        WHERE a.days_attended > 0{enterprise_filter}
+        WHERE a.days_attended > 0{enterprise_filter.format(column="p.enterprise_id")}
         """,
         params,
     )
     analyze(cursor, attended)
-    enrolment_filter = enterprise_filter.replace("p.enterprise_id", "en.enterprise_id")
-    participant_counts = """
-        COUNT(*) AS participants,
-        COUNT(*) FILTER (WHERE p.role = 'manager') AS managers,
-        COUNT(*) FILTER (WHERE p.role = 'worker') AS workers,
-        COUNT(*) FILTER (WHERE p.gender = 'female') AS female,
-        COUNT(*) FILTER (WHERE p.gender = 'male') AS male,
-        COUNT(*) FILTER (WHERE p.gender = 'other') AS other,
-        COUNT(*) FILTER (WHERE p.gender = 'undisclosed') AS undisclosed
-    """
-    fact_sums = """
-        MAX(x.is_enrolled) AS is_enrolled, MAX(x.is_trained) AS is_trained,
-        SUM(x.modules_completed) AS modules_completed, SUM(x.visits) AS visits,
-        SUM(x.participants) AS participants, SUM(x.managers) AS managers,
-        SUM(x.workers) AS workers, SUM(x.female) AS female, SUM(x.male) AS male,
-        SUM(x.other) AS other, SUM(x.undisclosed) AS undisclosed
-    """
-    # Facts per enterprise and module (module_id 0: across all modules, where a participant
-    # who attended several modules counts once).
+    # Participants trained per enterprise and module, and once each across modules.
     cursor.execute(
         f"""
-        CREATE TEMP TABLE {facts} AS
-        SELECT x.enterprise_id, x.module_id, {fact_sums}
+        CREATE TEMP TABLE {trained} AS
+        SELECT enterprise_id, module_id, {PARTICIPANT_COUNTS}
         FROM (
-            SELECT en.enterprise_id, en.module_id,
-                   CASE WHEN en.status <> 'withdrawn' THEN 1 ELSE 0 END AS is_enrolled,
-                   CASE WHEN en.status = 'completed' THEN 1 ELSE 0 END AS is_trained,
-                   CASE WHEN en.status = 'completed' THEN 1 ELSE 0 END AS modules_completed,
-                   COALESCE(v.visits, 0) AS visits,
-                   0 AS participants, 0 AS managers, 0 AS workers, 0 AS female, 0 AS male,
-                   0 AS other, 0 AS undisclosed
-            FROM modules_enrolment en
-            LEFT JOIN (
-                SELECT enrolment_id, COUNT(*) AS visits
-                FROM modules_consultationvisit GROUP BY enrolment_id
-            ) v ON v.enrolment_id = en.id
-            WHERE 1 = 1{enrolment_filter}
-            UNION ALL
-            SELECT p.enterprise_id, am.module_id, 0, 1, 0, 0, {participant_counts}
-            FROM (SELECT DISTINCT participant_id, module_id FROM {attended}) am
-            JOIN enterprises_participant p ON p.id = am.participant_id
-            GROUP BY p.enterprise_id, am.module_id
-        ) x
-        GROUP BY x.enterprise_id, x.module_id
+            SELECT DISTINCT enterprise_id, module_id, participant_id, role, gender
+            FROM {attended}
+        ) per_module
+        GROUP BY enterprise_id, module_id
+        UNION ALL
+        SELECT enterprise_id, 0, {PARTICIPANT_COUNTS}
+        FROM (SELECT DISTINCT enterprise_id, participant_id, role, gender FROM {attended}) anywhere
+        GROUP BY enterprise_id
+        """,
+        [],
+    )
+    # Enrolments (live, completed) and their visits, per enterprise and module, and across.
+    cursor.execute(
+        f"""
+        CREATE TEMP TABLE {enrolled} AS
+        SELECT en.enterprise_id, en.module_id,
+               MAX(CASE WHEN en.status <> 'withdrawn' THEN 1 ELSE 0 END) AS is_enrolled,
+               COUNT(*) FILTER (WHERE en.status = 'completed') AS modules_completed,
+               COALESCE(SUM(v.visits), 0) AS visits
+        FROM modules_enrolment en
+        LEFT JOIN (
+            SELECT enrolment_id, COUNT(*) AS visits
+            FROM modules_consultationvisit GROUP BY enrolment_id
+        ) v ON v.enrolment_id = en.id
+        WHERE 1 = 1{enterprise_filter.format(column="en.enterprise_id")}
+        GROUP BY en.enterprise_id, en.module_id
         """,
         params,
     )
     cursor.execute(
         f"""
-        INSERT INTO {facts}
-        SELECT x.enterprise_id, 0, {fact_sums}
-        FROM (
-            SELECT enterprise_id, is_enrolled, is_trained, modules_completed, visits,
-                   0 AS participants, 0 AS managers, 0 AS workers, 0 AS female, 0 AS male,
-                   0 AS other, 0 AS undisclosed
-            FROM {facts}
-            UNION ALL
-            SELECT p.enterprise_id, 0, 1, 0, 0, {participant_counts}
-            FROM enterprises_participant p
-            WHERE p.id IN (SELECT participant_id FROM {attended})
-            GROUP BY p.enterprise_id
-        ) x
-        GROUP BY x.enterprise_id
+        INSERT INTO {enrolled}
+        SELECT enterprise_id, 0, MAX(is_enrolled), SUM(modules_completed), SUM(visits)
+        FROM {enrolled} GROUP BY enterprise_id
+        """,
+        [],
+    )
+    analyze(cursor, trained, enrolled)
+    participant_columns = ", ".join(f"t.{column}" for column in PARTICIPANT_COLUMNS)
+    participant_or_zero = ", ".join(
+        f"COALESCE(t.{column}, 0) AS {column}" for column in PARTICIPANT_COLUMNS
+    )
+    # One row per enterprise and module (and 0) with everything a group sums.
+    cursor.execute(
+        f"""
+        CREATE TEMP TABLE {facts} AS
+        SELECT n.enterprise_id, n.module_id, n.is_enrolled,
+               CASE WHEN n.modules_completed > 0 OR t.participants > 0 THEN 1 ELSE 0 END
+                   AS is_trained,
+               n.modules_completed, n.visits, {participant_or_zero},
+               e.country, e.employees_total
+        FROM {enrolled} n
+        LEFT JOIN {trained} t ON t.enterprise_id = n.enterprise_id AND t.module_id = n.module_id
+        JOIN enterprises_enterprise e ON e.id = n.enterprise_id
+        UNION ALL
+        SELECT t.enterprise_id, t.module_id, 0, 1, 0, 0, {participant_columns},
+               e.country, e.employees_total
+        FROM {trained} t
+        JOIN enterprises_enterprise e ON e.id = t.enterprise_id
+        WHERE NOT EXISTS (
+            SELECT 1 FROM {enrolled} n
+            WHERE n.enterprise_id = t.enterprise_id AND n.module_id = t.module_id
+        )
         """,
         [],
     )
@@ -540,78 +649,79 @@ def build_reach(cursor, *, as_of: date, group_ids: Sequence[int] | None = None, 
         [],
     )
     analyze(cursor, group_modules)
-    member_filter, member_params = "1 = 1", []
-    if group_ids is not None:
-        member_filter, member_params = in_list("m.group_id", group_ids)
-    members = f"""
-        {MEMBERS} m
-        JOIN {group_modules} gm ON gm.group_id = m.group_id
-        JOIN enterprises_enterprise e ON e.id = m.enterprise_id
-    """
+    sums = ", ".join(f"SUM({column}) AS {column}" for column in PARTICIPANT_COLUMNS)
+    member_sums = ", ".join(
+        f"COALESCE(SUM(f.{column}), 0) AS {column}" for column in PARTICIPANT_COLUMNS
+    )
+    # Totals per group and country first, so the countries of trained enterprises are
+    # counted in the same pass.
     cursor.execute(
         f"""
         CREATE TEMP TABLE {into} AS
         SELECT g.scope, g.scope_key, %s AS as_of,
                totals.enterprises, totals.enterprises_enrolled, totals.enterprises_trained,
-               totals.enterprises_completed, COALESCE(countries.countries, 0) AS countries,
-               totals.employees_benefiting, totals.participants_trained,
-               totals.participants_managers, totals.participants_workers,
-               totals.participants_female, totals.participants_male,
-               totals.participants_other, totals.participants_undisclosed,
+               totals.enterprises_completed, totals.countries, totals.employees_benefiting,
+               totals.participants AS participants_trained,
+               totals.managers AS participants_managers,
+               totals.workers AS participants_workers,
+               totals.female AS participants_female,
+               totals.male AS participants_male,
+               totals.other AS participants_other,
+               totals.undisclosed AS participants_undisclosed,
                COALESCE(sessions.sessions, 0) AS classroom_sessions,
                totals.visits, totals.modules_completed
         FROM (
-            SELECT m.group_id,
-                   COUNT(*) AS enterprises,
-                   COALESCE(SUM(f.is_enrolled), 0) AS enterprises_enrolled,
-                   COALESCE(SUM(f.is_trained), 0) AS enterprises_trained,
-                   COUNT(*) FILTER (WHERE f.modules_completed > 0) AS enterprises_completed,
-                   COALESCE(SUM(e.employees_total) FILTER (WHERE f.is_trained = 1), 0)
-                       AS employees_benefiting,
-                   COALESCE(SUM(f.participants), 0) AS participants_trained,
-                   COALESCE(SUM(f.managers), 0) AS participants_managers,
-                   COALESCE(SUM(f.workers), 0) AS participants_workers,
-                   COALESCE(SUM(f.female), 0) AS participants_female,
-                   COALESCE(SUM(f.male), 0) AS participants_male,
-                   COALESCE(SUM(f.other), 0) AS participants_other,
-                   COALESCE(SUM(f.undisclosed), 0) AS participants_undisclosed,
-                   COALESCE(SUM(f.visits), 0) AS visits,
-                   COALESCE(SUM(f.modules_completed), 0) AS modules_completed
-            FROM {members}
-            LEFT JOIN {facts} f ON f.enterprise_id = m.enterprise_id AND f.module_id = gm.module_id
-            WHERE {member_filter}
-            GROUP BY m.group_id
+            SELECT per_country.group_id,
+                   SUM(per_country.enterprises) AS enterprises,
+                   SUM(per_country.enrolled) AS enterprises_enrolled,
+                   SUM(per_country.trained) AS enterprises_trained,
+                   SUM(per_country.completed) AS enterprises_completed,
+                   COUNT(per_country.country) FILTER (WHERE per_country.trained > 0)
+                       AS countries,
+                   SUM(per_country.employees) AS employees_benefiting,
+                   {sums},
+                   SUM(per_country.visits) AS visits,
+                   SUM(per_country.modules_completed) AS modules_completed
+            FROM (
+                SELECT m.group_id, f.country,
+                       COUNT(*) AS enterprises,
+                       COALESCE(SUM(f.is_enrolled), 0) AS enrolled,
+                       COALESCE(SUM(f.is_trained), 0) AS trained,
+                       COUNT(*) FILTER (WHERE f.modules_completed > 0) AS completed,
+                       COALESCE(SUM(f.employees_total) FILTER (WHERE f.is_trained = 1), 0)
+                           AS employees,
+                       {member_sums},
+                       COALESCE(SUM(f.visits), 0) AS visits,
+                       COALESCE(SUM(f.modules_completed), 0) AS modules_completed
+                FROM {MEMBERS} m
+                JOIN {group_modules} gm ON gm.group_id = m.group_id
+                LEFT JOIN {facts} f
+                    ON f.enterprise_id = m.enterprise_id AND f.module_id = gm.module_id
+                WHERE {member_filter}
+                GROUP BY m.group_id, f.country
+            ) per_country
+            GROUP BY per_country.group_id
         ) totals
         JOIN {GROUPS} g ON g.id = totals.group_id
         LEFT JOIN (
-            SELECT trained.group_id, COUNT(*) AS countries
-            FROM (
-                SELECT m.group_id, e.country
-                FROM {members}
-                JOIN {facts} f ON f.enterprise_id = m.enterprise_id
-                    AND f.module_id = gm.module_id AND f.is_trained = 1
-                WHERE {member_filter}
-                GROUP BY m.group_id, e.country
-            ) trained
-            GROUP BY trained.group_id
-        ) countries ON countries.group_id = totals.group_id
-        LEFT JOIN (
             SELECT held.group_id, COUNT(*) AS sessions
             FROM (
-                SELECT m.group_id, a.session_id
-                FROM {members}
-                JOIN {attended} a ON a.enterprise_id = m.enterprise_id
+                SELECT DISTINCT m.group_id, a.session_id
+                FROM {MEMBERS} m
+                JOIN {group_modules} gm ON gm.group_id = m.group_id
+                JOIN (
+                    SELECT DISTINCT enterprise_id, module_id, session_id FROM {attended}
+                ) a ON a.enterprise_id = m.enterprise_id
                     AND (gm.module_id = 0 OR a.module_id = gm.module_id)
                 WHERE {member_filter}
-                GROUP BY m.group_id, a.session_id
             ) held
             GROUP BY held.group_id
         ) sessions ON sessions.group_id = totals.group_id
         """,
-        [as_of, *member_params, *member_params, *member_params],
+        [as_of, *member_params, *member_params],
     )
-    read = count(cursor, attended) + count(cursor, facts)
-    drop(cursor, attended, facts, group_modules)
+    read = count(cursor, attended) + count(cursor, enrolled)
+    drop(cursor, attended, trained, enrolled, facts, group_modules)
     return read
 
 
