@@ -465,11 +465,19 @@ class PendingEnterpriseRecompute(models.Model):
 
 
 class PendingSummaryRecompute(models.Model):
-    """A group whose summaries must be recomputed; drained by one debounced task."""
+    """A group whose summaries must be recomputed; drained by one debounced task.
 
-    group = models.OneToOneField(
+    ``indicator_id`` narrows a KPI request to the one indicator whose results moved (a KPI
+    change touches one indicator, so the run reads an eighth of the group's results); 0
+    means every indicator, and only such rows carry reach requests.
+    """
+
+    EVERY_INDICATOR = 0
+
+    group = models.ForeignKey(
         ScopeGroup, on_delete=models.CASCADE, related_name="pending", verbose_name=_("group")
     )
+    indicator_id = models.BigIntegerField(_("indicator id"), default=EVERY_INDICATOR)
     kpis = models.BooleanField(_("KPI summaries"), default=True)
     reach = models.BooleanField(_("reach"), default=True)
     requested_at = models.DateTimeField(_("requested at"))
@@ -478,6 +486,11 @@ class PendingSummaryRecompute(models.Model):
         ordering = ["requested_at"]
         verbose_name = _("pending summary recompute")
         verbose_name_plural = _("pending summary recomputes")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["group", "indicator_id"], name="pending_summary_unique"
+            ),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.group_id} since {self.requested_at:%Y-%m-%d %H:%M:%S}"
+        return f"{self.group_id}/{self.indicator_id} since {self.requested_at:%Y-%m-%d %H:%M:%S}"

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from django.db.models import Count, Min, QuerySet, Subquery
+from django.db.models import Count, Min, OuterRef, QuerySet, Subquery
 
 from enterprises.selectors import enterprises_visible_to
 from partners.access import principal_of
@@ -105,8 +105,14 @@ def may_read_scope(user, scope: str, key) -> bool:
 
 
 def _group_summaries(scope: str, key: str, *, as_of: date | None) -> QuerySet[KpiSummary]:
+    """Each indicator's summary of the month asked for, or its latest (a run that refreshed
+    one indicator after the turn of a month leaves the others at the month before)."""
     group = KpiSummary.objects.filter(scope=scope, scope_key=key)
-    month = as_of or Subquery(group.order_by("-as_of").values("as_of")[:1])
+    if as_of is not None:
+        month = as_of
+    else:
+        latest = group.filter(indicator_id=OuterRef("indicator_id")).order_by("-as_of")
+        month = Subquery(latest.values("as_of")[:1])
     return group.filter(as_of=month).select_related("indicator").order_by("indicator__order")
 
 

@@ -88,3 +88,18 @@ def world(db):
         sgs_enterprise=sgs_enterprise,
         tuv_enterprise=tuv_enterprise,
     )
+
+
+@pytest.fixture
+def catalogue(transactional_db):
+    """The modules and indicators the data migrations create, for a transactional test: a
+    transactional test that ran before it flushed them with everything else."""
+    import importlib
+
+    from django.apps import apps
+
+    for module, function in [
+        ("modules.migrations.0003_original_modules", "create_modules"),
+        ("reports.migrations.0002_indicator_catalogue", "create_indicators"),
+    ]:
+        getattr(importlib.import_module(module), function)(apps, None)

@@ -371,3 +371,38 @@ def test_a_redelivered_task_continues_its_own_run(world):
     run = AggregationRun.objects.get()
     assert run.attempts == 2
     assert run.status == AggregationRun.Status.SUCCEEDED
+
+
+def test_a_kpi_change_recomputes_only_its_indicators_summaries(world, committed):
+    enterprise = world.sgs_enterprise
+    committed(record, world, enterprise, "10", offset=6, baseline=True)
+    latest = committed(record, world, enterprise, "8", offset=5)
+    committed(record, world, enterprise, "20", offset=6, baseline=True, code="productivity")
+    committed(record, world, enterprise, "25", offset=5, code="productivity")
+    untouched = summary(Scope.PROGRAMME, "", "productivity").computed_at
+
+    with mock.patch.object(recompute, "schedule_summaries"):
+        committed(measurement_update, actor=world.users.sgs_staff, measurement=latest, value="6")
+    pending = set(PendingSummaryRecompute.objects.values_list("indicator_id", "kpis", "reach"))
+    assert pending == {(factories.indicator("defect_rate").pk, True, False)}
+
+    recompute.recompute_summaries()
+
+    assert summary(Scope.PROGRAMME, "", "defect_rate").median_improvement_pct == 40.0
+    assert summary(Scope.PROGRAMME, "", "productivity").computed_at == untouched
+    assert not PendingSummaryRecompute.objects.exists()
+
+
+def test_a_membership_change_recomputes_every_indicator_and_the_reach(world, committed):
+    enterprise = world.sgs_enterprise
+    committed(record, world, enterprise, "10", offset=6, baseline=True)
+    committed(record, world, enterprise, "8", offset=5)
+    link = SupplierLink.objects.get(brand=world.inditex, enterprise=enterprise)
+
+    with mock.patch.object(recompute, "schedule_summaries"):
+        committed(supplier_link_revoke, actor=world.users.sgs_manager, link=link)
+
+    every = PendingSummaryRecompute.EVERY_INDICATOR
+    assert set(PendingSummaryRecompute.objects.values_list("indicator_id", "kpis", "reach")) == {
+        (every, True, True)
+    }

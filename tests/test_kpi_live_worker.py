@@ -1,7 +1,6 @@
 """The whole incremental path with a real worker on Redis: a KPI change committed by the web
 process reaches the enterprise's result and its groups' summaries."""
 
-import importlib
 import time
 from contextlib import contextmanager
 
@@ -37,19 +36,6 @@ def sending_to(worker, settings):
     finally:
         app.conf.update(saved)
         _reset_connections()
-
-
-@pytest.fixture
-def catalogue(transactional_db):
-    """The modules and indicators the data migrations create; a transactional test that ran
-    before this one flushed them with everything else."""
-    from django.apps import apps
-
-    for module, function in [
-        ("modules.migrations.0003_original_modules", "create_modules"),
-        ("reports.migrations.0002_indicator_catalogue", "create_indicators"),
-    ]:
-        getattr(importlib.import_module(module), function)(apps, None)
 
 
 def test_a_kpi_change_reaches_result_and_summaries_through_a_live_worker(

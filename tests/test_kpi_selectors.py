@@ -8,7 +8,7 @@ from django.http import Http404
 
 from modules.models import Enrolment
 from partners.models import Organisation
-from reports.aggregation.recompute import recompute_all
+from reports.aggregation.recompute import current_month, recompute_all
 from reports.models import Scope
 from reports.selectors import (
     aggregation_runs_visible_to,
@@ -181,3 +181,20 @@ def test_a_brand_of_another_kind_of_id_reads_nothing(results):
     stranger_brand = factories.OrganisationFactory(name="Zara", kind=Organisation.Kind.BRAND)
     assert kpi_summary(results.users.inditex_viewer, Scope.BRAND, stranger_brand.pk) == []
     assert kpi_summary(results.users.inditex_viewer, Scope.BRAND, "not-a-number") == []
+
+
+def test_each_indicator_reads_its_latest_month(results):
+    from reports.models import KpiSummary
+
+    series(results.sgs_enterprise, "productivity", "10", "12")
+    recompute_all()
+    KpiSummary.objects.filter(scope=Scope.PARTNER, indicator__code="productivity").update(
+        as_of=date(2001, 1, 1)
+    )
+
+    rows = kpi_summary(results.users.ilo_officer, Scope.PARTNER, results.sgs.pk)
+
+    assert {row.indicator.code: row.as_of for row in rows} == {
+        "defect_rate": current_month(),
+        "productivity": date(2001, 1, 1),
+    }

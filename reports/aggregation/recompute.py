@@ -176,50 +176,73 @@ def _recompute_enterprises(ids: Sequence[int], run: AggregationRun) -> None:
         reach_requested = any(row["reach"] for row in claimed.values())
 
         before = statements.groups_of(cursor, ids)
-        results_written = 0
+        changed_indicators: set[int] = set()
         if kpi_ids:
             run.rows_read += statements.build_results(
                 cursor, as_of=current_month(), enterprise_ids=kpi_ids, into=FRESH_RESULTS
             )
-            results_written = statements.merge_results(
-                cursor, fresh=FRESH_RESULTS, enterprise_ids=kpi_ids, now=now
+            run.rows_written += statements.merge_results(
+                cursor,
+                fresh=FRESH_RESULTS,
+                enterprise_ids=kpi_ids,
+                now=now,
+                changed_indicators=changed_indicators,
             )
         run.rows_read += statements.build_members(cursor, enterprise_ids=ids, into=FRESH_MEMBERS)
         members_written = statements.merge_members(cursor, fresh=FRESH_MEMBERS, enterprise_ids=ids)
         statements.drop(cursor, FRESH_RESULTS, FRESH_MEMBERS)
-        run.rows_written += results_written + members_written
+        run.rows_written += members_written
 
         groups = sorted(before | statements.groups_of(cursor, ids))
-        kpis_stale = bool(results_written or members_written)
-        reach_stale = bool(reach_requested or members_written)
-        if groups and (kpis_stale or reach_stale):
-            mark_groups_stale(groups, kpis=kpis_stale, reach=reach_stale)
+        if not groups:
+            return
+        if members_written:
+            # Someone joined or left a group: all its figures may move.
+            mark_groups_stale(groups, indicators=None, reach=True)
+        elif changed_indicators or reach_requested:
+            mark_groups_stale(groups, indicators=changed_indicators, reach=reach_requested)
 
 
-def mark_groups_stale(group_ids: Sequence[int], *, kpis: bool, reach: bool) -> None:
-    """Add the groups to the summaries outbox; schedule a run when a new row appears.
+def mark_groups_stale(
+    group_ids: Sequence[int], *, indicators: Iterable[int] | None, reach: bool
+) -> None:
+    """Add the groups to the summaries outbox, for these indicators' KPI summaries (None:
+    all of them) and for their reach; schedule a run when a new row appears.
 
     While a group's row exists a run is on its way, so a burst adds nothing to the queue.
-    Rows are written in id order so concurrent writers never wait on each other in a cycle.
+    Rows are written in key order so concurrent writers never wait on each other in a cycle.
     """
+    every = PendingSummaryRecompute.EVERY_INDICATOR
+    wanted: dict[tuple[int, int], tuple[bool, bool]] = {}
+    for group_id in sorted(set(group_ids)):
+        if indicators is None or reach:
+            wanted[(group_id, every)] = (indicators is None, reach)
+        for indicator_id in sorted(set(indicators or ())):
+            wanted[(group_id, indicator_id)] = (True, False)
+    if not wanted:
+        return
     now = timezone.now()
-    ids = sorted(set(group_ids))
     table = PendingSummaryRecompute._meta.db_table
+    keys = sorted(wanted)
     with transaction.atomic(), connection.cursor() as cursor:
-        rows = ", ".join(["(%s, %s, %s, %s)"] * len(ids))
-        params = [value for group_id in ids for value in (group_id, kpis, reach, now)]
+        rows = ", ".join(["(%s, %s, %s, %s, %s)"] * len(keys))
+        params = [value for key in keys for value in (*key, *wanted[key], now)]
         cursor.execute(
-            f"INSERT INTO {table} (group_id, kpis, reach, requested_at) VALUES {rows} "
-            "ON CONFLICT (group_id) DO NOTHING RETURNING group_id",
+            f"INSERT INTO {table} (group_id, indicator_id, kpis, reach, requested_at) "
+            f"VALUES {rows} ON CONFLICT (group_id, indicator_id) DO NOTHING "
+            "RETURNING group_id, indicator_id",
             params,
         )
-        created = {row[0] for row in cursor.fetchall()}
-        existing = [group_id for group_id in ids if group_id not in created]
-        pending = PendingSummaryRecompute.objects.filter(group_id__in=existing)
-        if kpis:
-            pending.filter(kpis=False).update(kpis=True)
-        if reach:
-            pending.filter(reach=False).update(reach=True)
+        created = {tuple(row) for row in cursor.fetchall()}
+        for key in keys:
+            if key in created:
+                continue
+            kpis, reach_wanted = wanted[key]
+            pending = PendingSummaryRecompute.objects.filter(group_id=key[0], indicator_id=key[1])
+            if kpis:
+                pending.filter(kpis=False).update(kpis=True)
+            if reach_wanted:
+                pending.filter(reach=False).update(reach=True)
     if created:
         transaction.on_commit(schedule_summaries)
 
@@ -266,13 +289,33 @@ def recompute_summaries(*, full: bool = False, task_id: str = "") -> Aggregation
     return run
 
 
-def _claim_groups(kind: str, *, full: bool) -> list[int] | None:
-    """Take the outbox's requests of one kind ("kpis" or "reach"); None means every group."""
-    wanted = PendingSummaryRecompute.objects.select_for_update().filter(**{kind: True})
-    groups = sorted(wanted.values_list("group_id", flat=True))
-    PendingSummaryRecompute.objects.filter(group_id__in=groups).update(**{kind: False})
+def _claim_kpi_summaries(*, full: bool) -> statements.Selection | None:
+    """Take the outbox's KPI requests; None means every group and indicator."""
+    wanted = PendingSummaryRecompute.objects.select_for_update().filter(kpis=True)
+    rows = list(wanted.values_list("pk", "group_id", "indicator_id"))
+    PendingSummaryRecompute.objects.filter(pk__in=[row[0] for row in rows]).update(kpis=False)
     PendingSummaryRecompute.objects.filter(kpis=False, reach=False).delete()
-    return None if full else groups
+    if full:
+        return None
+    every = PendingSummaryRecompute.EVERY_INDICATOR
+    whole = {group for _, group, indicator in rows if indicator == every}
+    narrowed = [(group, indicator) for _, group, indicator in rows if indicator != every]
+    # One change touches one indicator in every group of its enterprise, so groups × indicators
+    # is what was asked; a wider product only recomputes a few summaries that did not move.
+    return statements.Selection(
+        all_indicators=tuple(sorted(whole)),
+        groups=tuple(sorted({group for group, _ in narrowed} - whole)),
+        indicators=tuple(sorted({indicator for _, indicator in narrowed})),
+    )
+
+
+def _claim_reach(*, full: bool) -> list[int] | None:
+    """Take the outbox's reach requests; None means every group."""
+    wanted = PendingSummaryRecompute.objects.select_for_update().filter(reach=True)
+    rows = list(wanted.values_list("pk", "group_id"))
+    PendingSummaryRecompute.objects.filter(pk__in=[row[0] for row in rows]).update(reach=False)
+    PendingSummaryRecompute.objects.filter(kpis=False, reach=False).delete()
+    return None if full else sorted({group for _, group in rows})
 
 
 def _summaries_step(run: AggregationRun, *, kind: str, full: bool) -> None:
@@ -282,21 +325,22 @@ def _summaries_step(run: AggregationRun, *, kind: str, full: bool) -> None:
     with transaction.atomic(), connection.cursor() as cursor:
         _lock(cursor, exclusive=True)
         _tune(cursor)
-        groups = _claim_groups(kind, full=full)
-        if groups == []:
-            return
         if kind == "kpis":
-            _write_current_summaries(cursor, run, month=month, groups=groups, now=now)
+            selection = _claim_kpi_summaries(full=full)
+            if selection is None or selection:
+                _write_current_summaries(cursor, run, month=month, selection=selection, now=now)
         else:
-            _write_current_reach(cursor, run, month=month, groups=groups, now=now)
+            groups = _claim_reach(full=full)
+            if groups is None or groups:
+                _write_current_reach(cursor, run, month=month, groups=groups, now=now)
 
 
-def _write_current_summaries(cursor, run: AggregationRun | Tally, *, month, groups, now) -> None:
+def _write_current_summaries(cursor, run: AggregationRun | Tally, *, month, selection, now) -> None:
     run.rows_read += statements.build_summaries(
-        cursor, as_of=month, group_ids=groups, into=FRESH_SUMMARIES
+        cursor, as_of=month, selection=selection, into=FRESH_SUMMARIES
     )
     run.rows_written += statements.merge_summaries(
-        cursor, fresh=FRESH_SUMMARIES, months=[month], group_ids=groups, now=now
+        cursor, fresh=FRESH_SUMMARIES, months=[month], selection=selection, now=now
     )
     run.rows_written += statements.prune_months(
         cursor,
@@ -304,7 +348,7 @@ def _write_current_summaries(cursor, run: AggregationRun | Tally, *, month, grou
         current=month,
         oldest_kept=oldest_history_month(month),
         history_scopes=HISTORY_SCOPES,
-        group_ids=groups,
+        selection=selection,
     )
     statements.drop(cursor, FRESH_SUMMARIES)
 
@@ -321,7 +365,7 @@ def _write_current_reach(cursor, run: AggregationRun | Tally, *, month, groups, 
         current=month,
         oldest_kept=month,
         history_scopes=(),
-        group_ids=groups,
+        selection=statements.selection_of_groups(groups),
     )
     statements.drop(cursor, FRESH_REACH)
 
@@ -485,7 +529,7 @@ def _rebuild_results(cursor, tally, *, month: date, now, steps: _Steps) -> None:
 
 
 def _rebuild_summaries(cursor, tally, *, month: date, now, steps: _Steps) -> None:
-    _write_current_summaries(cursor, tally, month=month, groups=None, now=now)
+    _write_current_summaries(cursor, tally, month=month, selection=None, now=now)
     steps.finished("summaries")
 
 

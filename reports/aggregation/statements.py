@@ -12,6 +12,7 @@ All functions run on the caller's cursor, inside the caller's transaction.
 
 import sqlite3
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date
 
 from reports.aggregation.functions import percentile_sql, stable_mean_sql
@@ -95,6 +96,37 @@ def in_list(column: str, values: Sequence) -> tuple[str, list]:
     return f"{column} IN ({', '.join(['%s'] * len(values))})", values
 
 
+@dataclass(frozen=True)
+class Selection:
+    """Which (group, indicator) summaries a run recomputes: every indicator of
+    ``all_indicators``, plus ``indicators`` of ``groups``. ``None`` in place of a Selection
+    means everything."""
+
+    all_indicators: tuple[int, ...] = ()
+    groups: tuple[int, ...] = ()
+    indicators: tuple[int, ...] = ()
+
+    @property
+    def group_ids(self) -> tuple[int, ...]:
+        return tuple(sorted({*self.all_indicators, *self.groups}))
+
+    def __bool__(self) -> bool:
+        return bool(self.all_indicators or (self.groups and self.indicators))
+
+    def condition(self, group: str, indicator: str) -> tuple[str, list]:
+        whole, whole_params = in_list(group, self.all_indicators)
+        part, part_params = in_list(group, self.groups)
+        narrowed, narrowed_params = in_list(indicator, self.indicators)
+        return (
+            f"({whole} OR ({part} AND {narrowed}))",
+            [*whole_params, *part_params, *narrowed_params],
+        )
+
+
+def selection_of_groups(group_ids: Sequence[int] | None) -> "Selection | None":
+    return None if group_ids is None else Selection(all_indicators=tuple(sorted(group_ids)))
+
+
 def drop(cursor, *tables: str) -> None:
     for table in tables:
         cursor.execute(f"DROP TABLE IF EXISTS {table}", [])
@@ -124,12 +156,15 @@ def merge(
     within_params: Iterable = (),
     stamp: str | None = "computed_at",
     now=None,
+    changed: set | None = None,
+    changed_key: str | None = None,
 ) -> int:
     """Make ``target`` equal ``fresh`` inside ``within`` (a condition on the target's ``t``).
 
     The differences are found first, in one read-only statement, then applied: rows whose
     values differ are updated (their ``stamp`` says when the figures last changed), new
-    rows inserted, rows missing from the fresh set deleted. Returns the rows written.
+    rows inserted, rows missing from the fresh set deleted. Returns the rows written, and
+    adds the ``changed_key`` values of those rows to ``changed``.
     """
     dialect = Dialect(cursor.db)
     within_params = list(within_params)
@@ -144,23 +179,30 @@ def merge(
             f"SELECT {', '.join([*columns, *stamp_value])} FROM {fresh}",
             stamp_params,
         )
-        return max(cursor.rowcount, 0)
+        written = max(cursor.rowcount, 0)
+        if changed is not None and written:
+            cursor.execute(f"SELECT DISTINCT {changed_key} FROM {fresh}", [])
+            changed.update(row[0] for row in cursor.fetchall())
+        return written
 
     diff = f"{fresh}_diff"
     drop(cursor, diff)
     join = " AND ".join(f"t.{key} = f.{key}" for key in keys)
-    changed = " OR ".join(dialect.differs(f"t.{value}", f"f.{value}") for value in values)
-    changed = f"({changed})" if values else "1 = 0"
+    differ = " OR ".join(dialect.differs(f"t.{value}", f"f.{value}") for value in values)
+    differ = f"({differ})" if values else "1 = 0"
     scoped = (
         f"(SELECT t.id, {', '.join(f't.{c}' for c in columns)} FROM {target} AS t WHERE {within})"
     )
-    fresh_columns = ", ".join(f"f.{column}" for column in columns)
+    fresh_columns = ", ".join(
+        [*(f"COALESCE(f.{key}, t.{key}) AS {key}" for key in keys), *(f"f.{v}" for v in values)]
+    )
+    gone_columns = ", ".join([*(f"t.{key}" for key in keys), *["NULL"] * len(values)])
     if dialect.has_full_join:
         cursor.execute(
             f"CREATE TEMP TABLE {diff} AS "
             f"SELECT t.id AS target_id, f.{keys[0]} IS NULL AS is_gone, {fresh_columns} "
             f"FROM {fresh} AS f FULL JOIN {scoped} AS t ON {join} "
-            f"WHERE t.id IS NULL OR f.{keys[0]} IS NULL OR {changed}",
+            f"WHERE t.id IS NULL OR f.{keys[0]} IS NULL OR {differ}",
             within_params,
         )
     else:
@@ -168,8 +210,8 @@ def merge(
             f"CREATE TEMP TABLE {diff} AS "
             f"SELECT t.id AS target_id, 0 AS is_gone, {fresh_columns} "
             f"FROM {fresh} AS f LEFT JOIN {scoped} AS t ON {join} "
-            f"WHERE t.id IS NULL OR {changed} "
-            f"UNION ALL SELECT t.id, 1, {', '.join(['NULL'] * len(columns))} FROM {scoped} AS t "
+            f"WHERE t.id IS NULL OR {differ} "
+            f"UNION ALL SELECT t.id, 1, {gone_columns} FROM {scoped} AS t "
             f"WHERE NOT EXISTS (SELECT 1 FROM {fresh} AS f WHERE {join})",
             [*within_params, *within_params],
         )
@@ -196,6 +238,9 @@ def merge(
         [],
     )
     written += max(cursor.rowcount, 0)
+    if changed is not None and written:
+        cursor.execute(f"SELECT DISTINCT {changed_key} FROM {diff}", [])
+        changed.update(row[0] for row in cursor.fetchall())
     drop(cursor, diff)
     return written
 
@@ -253,7 +298,16 @@ def build_results(
     return int(cursor.fetchone()[0])
 
 
-def merge_results(cursor, *, fresh: str, enterprise_ids: Sequence[int] | None = None, now) -> int:
+def merge_results(
+    cursor,
+    *,
+    fresh: str,
+    enterprise_ids: Sequence[int] | None = None,
+    now,
+    changed_indicators: set | None = None,
+) -> int:
+    """Merge fresh results; the indicators of the rows that changed go to
+    ``changed_indicators``."""
     within, params = ("1 = 1", [])
     if enterprise_ids is not None:
         within, params = in_list("t.enterprise_id", enterprise_ids)
@@ -266,6 +320,8 @@ def merge_results(cursor, *, fresh: str, enterprise_ids: Sequence[int] | None = 
         within=within,
         within_params=params,
         now=now,
+        changed=changed_indicators,
+        changed_key="indicator_id",
     )
 
 
@@ -364,7 +420,7 @@ def build_summaries(
     *,
     results: str = RESULTS,
     as_of: date,
-    group_ids: Sequence[int] | None = None,
+    selection: Selection | None = None,
     scopes: Sequence[str] | None = None,
     into: str,
     append: bool = False,
@@ -377,8 +433,8 @@ def build_summaries(
     """
     dialect = Dialect(cursor.db)
     conditions, params = ["r.improvement_pct IS NOT NULL"], []
-    if group_ids is not None:
-        condition, ids = in_list("m.group_id", group_ids)
+    if selection is not None:
+        condition, ids = selection.condition("m.group_id", "r.indicator_id")
         conditions.append(condition)
         params += ids
     if scopes is not None:
@@ -457,6 +513,18 @@ def group_condition(group_ids: Sequence[int] | None) -> tuple[str, list]:
     )
 
 
+def selection_condition(selection: Selection | None) -> tuple[str, list]:
+    """A condition on ``t`` (KpiSummary) selecting the rows of a selection."""
+    if selection is None:
+        return "1 = 1", []
+    condition, params = selection.condition("g.id", "t.indicator_id")
+    return (
+        f"EXISTS (SELECT 1 FROM {GROUPS} g WHERE g.scope = t.scope "
+        f"AND g.scope_key = t.scope_key AND {condition})",
+        params,
+    )
+
+
 def merge_summaries(
     cursor,
     *,
@@ -465,12 +533,16 @@ def merge_summaries(
     values: Sequence[str] = SUMMARY_VALUES,
     keys: Sequence[str] = ("scope", "scope_key", "indicator_id", "as_of"),
     months: Sequence[date],
-    group_ids: Sequence[int] | None = None,
+    selection: Selection | None = None,
     scopes: Sequence[str] | None = None,
     now,
 ) -> int:
-    """Merge a fresh summary set for the given months (and groups, and scopes)."""
-    condition, params = group_condition(group_ids)
+    """Merge a fresh summary set for the given months (and selection, and scopes)."""
+    condition, params = (
+        group_condition(selection.group_ids)
+        if table == REACH and selection
+        else selection_condition(selection)
+    )
     month_condition, month_params = in_list("t.as_of", months)
     conditions, params = [condition, month_condition], [*params, *month_params]
     if scopes is not None:
@@ -496,10 +568,14 @@ def prune_months(
     current: date,
     oldest_kept: date,
     history_scopes: Sequence[str],
-    group_ids: Sequence[int] | None = None,
+    selection: Selection | None = None,
 ) -> int:
     """Scopes without a trend keep only the current month; the others keep their window."""
-    condition, params = group_condition(group_ids)
+    condition, params = (
+        group_condition(selection.group_ids)
+        if table == REACH and selection
+        else selection_condition(selection)
+    )
     scope_condition, names = in_list("t.scope", history_scopes)
     cursor.execute(
         f"DELETE FROM {table} AS t WHERE {condition} AND ("
@@ -735,6 +811,6 @@ def merge_reach(
         values=REACH_VALUES,
         keys=("scope", "scope_key", "as_of"),
         months=[month],
-        group_ids=group_ids,
+        selection=selection_of_groups(group_ids),
         now=now,
     )
