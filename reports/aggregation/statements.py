@@ -450,6 +450,11 @@ def build_summaries(
             GROUP BY m.group_id, r.indicator_id
         """
 
+    # A run for some indicators only reads those indicators' results.
+    narrowed_to, narrowed_params = "", []
+    if selection is not None and not selection.all_indicators:
+        condition, narrowed_params = in_list("indicator_id", selection.indicators)
+        narrowed_to = f" AND {condition}"
     if dialect.is_postgresql:
         # PostgreSQL evaluates an ordered-set aggregate only after sorting every row by its
         # group (millions at profile L). Collecting each group's values with array_agg in a
@@ -458,6 +463,7 @@ def build_summaries(
         # results) keeps the collections nearly sorted, which their sorts notice.
         in_improvement_order = (
             f"(SELECT enterprise_id, indicator_id, improvement_pct FROM {results} "
+            f"WHERE improvement_pct IS NOT NULL{narrowed_to} "
             "ORDER BY indicator_id, improvement_pct)"
         )
         figures = f"""
@@ -492,11 +498,12 @@ def build_summaries(
         FROM ({figures}) s
         JOIN {GROUPS} g ON g.id = s.group_id
     """
+    params = [as_of, *(narrowed_params if dialect.is_postgresql else []), *params]
     if append:
-        cursor.execute(f"INSERT INTO {into} {select}", [as_of, *params])
+        cursor.execute(f"INSERT INTO {into} {select}", params)
     else:
         drop(cursor, into)
-        cursor.execute(f"CREATE TEMP TABLE {into} AS {select}", [as_of, *params])
+        cursor.execute(f"CREATE TEMP TABLE {into} AS {select}", params)
     cursor.execute(f"SELECT COALESCE(SUM(enterprises_reporting), 0) FROM {into}", [])
     return int(cursor.fetchone()[0])
 
