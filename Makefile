@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 VENDOR := static/vendor
 
-.PHONY: run test install static messages migrate seed worker beat lint format bench run-prod clean
+.PHONY: run test install static messages migrate seed worker beat lint format bench bench-aggregation run-prod clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -66,6 +66,12 @@ lint: install
 format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+# Benchmarks (not part of `make test`): profile L in PostgreSQL, see bench/ and docs/benchmarks.md.
+bench: install bench-aggregation
+
+bench-aggregation:
+	$(PY) bench/aggregation/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules $(VENDOR) staticfiles db.sqlite3 test_db.sqlite3*

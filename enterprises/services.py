@@ -9,6 +9,7 @@ from enterprises.permissions import can_manage_enterprise, can_record_progress
 from partners.access import principal_of
 from partners.models import Organisation
 from partners.selectors import partner_licensed_in_country
+from reports.services import results_stale
 from score_platform.permissions import require
 from score_platform.services import Errors, apply_changes, save_validated
 
@@ -25,6 +26,8 @@ ENTERPRISE_FIELDS = {
     "partner",
 }
 PARTICIPANT_FIELDS = {"full_name", "role", "gender", "contract", "is_eit_member"}
+# Fields the computed figures depend on: the groups an enterprise counts in, and its size.
+FIELDS_IN_FIGURES = {"country", "sector", "partner", "employees_total"}
 
 
 def enterprise_validate(enterprise: Enterprise, *, check_licence: bool = True) -> None:
@@ -81,6 +84,7 @@ def enterprise_register(*, actor, partner: Organisation, **fields) -> Enterprise
     enterprise.os_id = (enterprise.os_id or "").strip()
     enterprise_validate(enterprise)
     save_validated(enterprise, actor=actor)
+    results_stale(enterprise.pk, kpis=False)
     return enterprise
 
 
@@ -100,6 +104,8 @@ def enterprise_update(*, actor, enterprise: Enterprise, **changes) -> Enterprise
         enterprise.os_id = (enterprise.os_id or "").strip()
     enterprise_validate(enterprise, check_licence=bool({"country", "partner"} & changed))
     save_validated(enterprise, actor=actor)
+    if changed & FIELDS_IN_FIGURES:
+        results_stale(enterprise.pk, kpis=False)
     return enterprise
 
 
@@ -110,7 +116,9 @@ def enterprise_delete(*, actor, enterprise: Enterprise) -> None:
         _("You may not delete this enterprise."),
     )
     enterprise._history_user = actor
+    enterprise_id = enterprise.pk
     enterprise.delete()
+    results_stale(enterprise_id)
 
 
 def participant_validate(participant: Participant) -> None:
@@ -139,9 +147,11 @@ def participant_update(*, actor, participant: Participant, **changes) -> Partici
         can_record_progress(actor, partner_id=participant.enterprise.partner_id),
         _("You may not change this participant."),
     )
-    apply_changes(participant, changes, allowed=PARTICIPANT_FIELDS, frozen={"enterprise"})
+    changed = apply_changes(participant, changes, allowed=PARTICIPANT_FIELDS, frozen={"enterprise"})
     participant_validate(participant)
     save_validated(participant, actor=actor)
+    if changed & {"role", "gender"}:
+        results_stale(participant.enterprise_id, kpis=False)
     return participant
 
 
@@ -151,4 +161,6 @@ def participant_delete(*, actor, participant: Participant) -> None:
         can_record_progress(actor, partner_id=participant.enterprise.partner_id),
         _("You may not remove this participant."),
     )
+    enterprise_id = participant.enterprise_id
     participant.delete()
+    results_stale(enterprise_id, kpis=False)

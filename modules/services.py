@@ -20,6 +20,7 @@ from modules.models import (
 from modules.permissions import can_manage_training_modules
 from partners.models import Organisation
 from partners.selectors import licence_covers
+from reports.services import results_stale
 from score_platform.permissions import require
 from score_platform.services import (
     Errors,
@@ -300,6 +301,7 @@ def enrolment_create(
     apply_changes(enrolment, fields, allowed=ENROLMENT_FIELDS - {"started_on"})
     enrolment_validate(enrolment)
     save_validated(enrolment, actor=actor)
+    results_stale(enterprise.pk, kpis=False)
     return enrolment
 
 
@@ -325,6 +327,8 @@ def enrolment_update(*, actor, enrolment: Enrolment, **changes) -> Enrolment:
     )
     enrolment_validate(enrolment, previous_status=previous_status, changed=changed)
     save_validated(enrolment, actor=actor)
+    if "status" in changed:
+        results_stale(enrolment.enterprise_id, kpis=False)
     return enrolment
 
 
@@ -480,6 +484,7 @@ def attendance_record(
     attendance.days_attended = days_attended
     attendance_validate(attendance)
     save_validated(attendance, actor=actor)
+    results_stale(participant.enterprise_id, kpis=False)
     return attendance
 
 
@@ -489,7 +494,9 @@ def attendance_remove(*, actor, attendance: Attendance) -> None:
         can_record_progress(actor, partner_id=attendance.session.partner_id),
         _("You may not change attendance for this session."),
     )
+    enterprise_id = attendance.participant.enterprise_id
     attendance.delete()
+    results_stale(enterprise_id, kpis=False)
 
 
 # --- consultation visits ----------------------------------------------------------------
@@ -526,6 +533,7 @@ def visit_create(*, actor, enrolment: Enrolment, **fields) -> ConsultationVisit:
     apply_changes(visit, fields, allowed=VISIT_FIELDS)
     visit_validate(visit)
     save_validated(visit, actor=actor)
+    results_stale(enrolment.enterprise_id, kpis=False)
     return visit
 
 
@@ -547,7 +555,9 @@ def visit_delete(*, actor, visit: ConsultationVisit) -> None:
         can_record_progress(actor, partner_id=visit.enrolment.enterprise.partner_id),
         _("You may not delete this visit."),
     )
+    enterprise_id = visit.enrolment.enterprise_id
     visit.delete()
+    results_stale(enterprise_id, kpis=False)
 
 
 # --- improvement projects ---------------------------------------------------------------

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from partners import permissions
 from partners.access import forget_principal, principal_of
 from partners.models import ROLE_ORGANISATION_KIND, Licence, Membership, Organisation, SupplierLink
+from reports.services import results_stale
 from score_platform.permissions import require
 from score_platform.services import (
     Errors,
@@ -296,6 +297,8 @@ def _supplier_link_decide(*, actor, link: SupplierLink, status: str) -> Supplier
     link.decided_at = timezone.now()
     link.decided_by = actor
     save_validated(link, actor=actor)
+    # The brand's group gains or loses the enterprise; the recompute finds out which.
+    results_stale(link.enterprise_id, kpis=False, reach=False)
     return link
 
 

@@ -2,9 +2,10 @@
 
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from functools import partial
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
@@ -137,6 +138,7 @@ def measurement_record(
     apply_changes(measurement, fields, allowed=MEASUREMENT_FIELDS - {"period", "value"})
     measurement_validate(measurement)
     save_validated(measurement, actor=actor)
+    results_stale(enterprise.pk, reach=False)
     return measurement
 
 
@@ -151,6 +153,7 @@ def measurement_update(*, actor, measurement: KpiMeasurement, **changes) -> KpiM
     )
     measurement_validate(measurement)
     save_validated(measurement, actor=actor)
+    results_stale(measurement.enterprise_id, reach=False)
     return measurement
 
 
@@ -161,7 +164,9 @@ def measurement_delete(*, actor, measurement: KpiMeasurement) -> None:
         _("You may not delete KPIs of this enterprise."),
     )
     measurement._history_user = actor
+    enterprise_id = measurement.enterprise_id
     measurement.delete()
+    results_stale(enterprise_id, reach=False)
 
 
 # --- the indicator catalogue (used by the ILO admin) ------------------------------------
@@ -341,6 +346,7 @@ def measurements_record_bulk(*, actor, rows: list[dict]) -> list[KpiMeasurement]
                 ]
             }
         ) from error
+    results_stale(*{measurement.enterprise_id for measurement in created}, reach=False)
     return created
 
 
@@ -372,3 +378,59 @@ def _error_messages(errors: Errors) -> dict[str, list[str]]:
             for field, messages in error.message_dict.items()
         }
     return {}
+
+
+# --- the computed tables' incremental path ----------------------------------------------
+
+
+@transaction.atomic
+def results_stale(*enterprise_ids: int | None, kpis: bool = True, reach: bool = True) -> None:
+    """Every write that can move computed figures calls this, inside its transaction.
+
+    ``kpis``: the enterprises' KPI measurements changed; ``reach``: their training record
+    (enrolments, attendance, visits, participants, size) changed. Which groups an enterprise
+    belongs to (country, partner, sector, granted links, live enrolments) is re-derived by
+    the recompute itself, so a change of membership only needs the call.
+
+    The request is written to an outbox in this transaction, so it survives a broker
+    outage; after commit one task per enterprise is enqueued, and only when no request for
+    it was waiting already, so a burst of changes leads to a handful of runs.
+    """
+    from reports.models import PendingEnterpriseRecompute
+
+    ids = sorted({int(enterprise_id) for enterprise_id in enterprise_ids if enterprise_id})
+    if not ids:
+        return
+    now = timezone.now()
+    table = PendingEnterpriseRecompute._meta.db_table
+    with connection.cursor() as cursor:
+        rows = ", ".join(["(%s, %s, %s, %s)"] * len(ids))
+        cursor.execute(
+            f"INSERT INTO {table} (enterprise_id, kpis, reach, requested_at) VALUES {rows} "
+            "ON CONFLICT (enterprise_id) DO NOTHING RETURNING enterprise_id",
+            [value for enterprise_id in ids for value in (enterprise_id, kpis, reach, now)],
+        )
+        created = sorted(row[0] for row in cursor.fetchall())
+    waiting = PendingEnterpriseRecompute.objects.filter(
+        enterprise_id__in=[enterprise_id for enterprise_id in ids if enterprise_id not in created]
+    )
+    if kpis:
+        waiting.filter(kpis=False).update(kpis=True)
+    if reach:
+        waiting.filter(reach=False).update(reach=True)
+    if created:
+        transaction.on_commit(partial(_enqueue_recomputes, created))
+
+
+def _enqueue_recomputes(enterprise_ids: list[int]) -> None:
+    from django.conf import settings
+
+    from reports.aggregation.recompute import enqueue
+    from reports.tasks import recompute_enterprise
+
+    for enterprise_id in enterprise_ids:
+        enqueue(
+            recompute_enterprise,
+            args=[enterprise_id],
+            countdown=settings.KPI_RECOMPUTE_DELAY_SECONDS,
+        )

@@ -291,3 +291,13 @@ LOGGING = {
         "axes": {"level": "WARNING"},
     },
 }
+
+# KPI aggregation (reports.aggregation). The queue tasks are sent to (a test worker listens
+# on its own); the pauses that let a burst of changes coalesce into a handful of runs; the
+# sort memory of a summary or full run (PostgreSQL, that transaction only).
+CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", default="celery")
+KPI_RECOMPUTE_DELAY_SECONDS = env.float("KPI_RECOMPUTE_DELAY_SECONDS", default=0.2)
+KPI_SUMMARIES_DELAY_SECONDS = env.float("KPI_SUMMARIES_DELAY_SECONDS", default=0.2)
+KPI_AGGREGATION_WORK_MEM = env("KPI_AGGREGATION_WORK_MEM", default="256MB")
+# A full rebuild on PostgreSQL runs its KPI and reach branches on two connections at once.
+KPI_PARALLEL_REBUILD = env.bool("KPI_PARALLEL_REBUILD", default=True)

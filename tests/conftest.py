@@ -94,3 +94,18 @@ def world(db):
 def fast_password_hashing(settings):
     """The world creates several logins per test; PBKDF2's deliberate slowness buys nothing here."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def catalogue(transactional_db):
+    """The modules and indicators the data migrations create, for a transactional test: a
+    transactional test that ran before it flushed them with everything else."""
+    import importlib
+
+    from django.apps import apps
+
+    for module, function in [
+        ("modules.migrations.0003_original_modules", "create_modules"),
+        ("reports.migrations.0002_indicator_catalogue", "create_indicators"),
+    ]:
+        getattr(importlib.import_module(module), function)(apps, None)

@@ -51,7 +51,10 @@ class LiveWorker:
         self.extra_env = extra_env or {}
         self.process: subprocess.Popen | None = None
         self.log_path = PROJECT_ROOT / "tests" / "artifacts" / f"worker-{queue}.log"
-        self.client = Celery("score-test-client", broker=broker_url, backend=broker_url)
+        # Not the current app: tasks sent by the code under test must keep using the project's.
+        self.client = Celery(
+            "score-test-client", broker=broker_url, backend=broker_url, set_as_current=False
+        )
 
     def start(self) -> None:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -60,6 +63,8 @@ class LiveWorker:
             "DATABASE_URL": test_database_url(),
             "CELERY_BROKER_URL": self.broker_url,
             "CELERY_RESULT_BACKEND": self.broker_url,
+            # Tasks the worker sends itself (follow-ups) go to its own private queue.
+            "CELERY_TASK_DEFAULT_QUEUE": self.queue,
             **self.extra_env,
         }
         self.process = subprocess.Popen(
