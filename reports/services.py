@@ -1,17 +1,27 @@
 """Every write to KPI measurements, with the rules of kpis.md and domain.md in words."""
 
+from collections.abc import Callable, Sequence
+from contextlib import suppress
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from enterprises.models import Enterprise
 from enterprises.permissions import can_record_progress
 from reports.models import Indicator, KpiMeasurement
 from score_platform.permissions import require
-from score_platform.services import Errors, apply_changes, save_validated
+from score_platform.services import (
+    BulkValidationError,
+    Errors,
+    apply_changes,
+    save_validated,
+)
 
 MEASUREMENT_FIELDS = {"period", "value", "is_baseline", "source", "verified_by", "note"}
 # The largest value the column holds (14 digits, 4 after the point).
@@ -22,9 +32,33 @@ def month_start(day: date) -> date:
     return day.replace(day=1)
 
 
-def measurement_validate(measurement: KpiMeasurement) -> None:
-    """Value range, period, one value per month, one baseline, nothing before the baseline."""
+def measurement_validate(measurement: KpiMeasurement, *, siblings=None) -> None:
+    """Value range, period, one value per month, one baseline, nothing before the baseline.
+
+    ``siblings`` are the enterprise's other values of the same indicator when the caller
+    already holds them (a bulk write checks a whole file against its own rows); otherwise
+    they are read from the database.
+    """
     errors = Errors()
+    _check_value_and_period(measurement, errors)
+    errors.raise_if_any()
+    if siblings is None:
+        siblings = KpiMeasurement.objects.filter(
+            enterprise_id=measurement.enterprise_id, indicator_id=measurement.indicator_id
+        ).only("id", "period", "is_baseline")
+    others = [
+        sibling
+        for sibling in siblings
+        if sibling is not measurement and (measurement.pk is None or sibling.pk != measurement.pk)
+    ]
+    _check_against_siblings(measurement, others, errors)
+    verifier = measurement.verified_by if measurement.verified_by_id else None
+    if verifier is not None and verifier.organisation_id != measurement.enterprise.partner_id:
+        errors.add("verified_by", _("The verifying trainer works for another organisation."))
+    errors.raise_if_any()
+
+
+def _check_value_and_period(measurement: KpiMeasurement, errors: Errors) -> None:
     indicator: Indicator = measurement.indicator
     value = measurement.value
     period = measurement.period
@@ -51,13 +85,14 @@ def measurement_validate(measurement: KpiMeasurement) -> None:
             errors.add("period", _("A period is a month; give its first day (YYYY-MM-01)."))
         elif period > month_start(timezone.localdate()):
             errors.add("period", _("The period cannot be in the future."))
-    if errors:
-        errors.raise_if_any()
 
-    siblings = KpiMeasurement.objects.filter(
-        enterprise_id=measurement.enterprise_id, indicator_id=measurement.indicator_id
-    ).exclude(pk=measurement.pk)
-    if siblings.filter(period=period).exists():
+
+def _check_against_siblings(measurement: KpiMeasurement, others: list, errors: Errors) -> None:
+    indicator: Indicator = measurement.indicator
+    period = measurement.period
+    if period is None:
+        return
+    if any(sibling.period == period for sibling in others):
         errors.add(
             "period",
             _("%(enterprise)s already has a %(indicator)s value for %(month)s.")
@@ -67,31 +102,26 @@ def measurement_validate(measurement: KpiMeasurement) -> None:
                 "month": period.strftime("%Y-%m"),
             },
         )
+    baseline = next((sibling for sibling in others if sibling.is_baseline), None)
     if measurement.is_baseline:
-        if siblings.filter(is_baseline=True).exists():
+        if baseline is not None:
             errors.add(
                 "is_baseline",
                 _("This enterprise already has a %(indicator)s baseline.")
                 % {"indicator": indicator.name},
             )
-        elif siblings.filter(period__lt=period).exists():
+        elif any(sibling.period < period for sibling in others):
             errors.add(
                 "period",
                 _("There are %(indicator)s values before this month; the baseline comes first.")
                 % {"indicator": indicator.name},
             )
-    else:
-        baseline = siblings.filter(is_baseline=True).only("period").first()
-        if baseline is not None and period < baseline.period:
-            errors.add(
-                "period",
-                _("The %(indicator)s baseline is %(month)s; no value can come before it.")
-                % {"indicator": indicator.name, "month": baseline.period.strftime("%Y-%m")},
-            )
-    verifier = measurement.verified_by if measurement.verified_by_id else None
-    if verifier is not None and verifier.organisation_id != measurement.enterprise.partner_id:
-        errors.add("verified_by", _("The verifying trainer works for another organisation."))
-    errors.raise_if_any()
+    elif baseline is not None and period < baseline.period:
+        errors.add(
+            "period",
+            _("The %(indicator)s baseline is %(month)s; no value can come before it.")
+            % {"indicator": indicator.name, "month": baseline.period.strftime("%Y-%m")},
+        )
 
 
 @transaction.atomic
@@ -143,3 +173,223 @@ def measurement_delete(*, actor, measurement: KpiMeasurement) -> None:
     )
     measurement._history_user = actor
     measurement.delete()
+
+
+# --- bulk writes (imports) --------------------------------------------------------------
+
+BULK_BATCH_SIZE = 1000
+# The fields a row may set; a row that changes none of them is left alone.
+BULK_FIELDS = ("value", "is_baseline", "source", "note", "verified_by")
+_BULK_UNCHECKED_FIELDS = ["enterprise", "indicator", "verified_by", "reported_by"]
+# An IN list of this many ids at most per query (well under SQLite's variable limit).
+_ID_CHUNK = 1000
+
+
+@dataclass(frozen=True)
+class BulkOutcome:
+    """What a bulk write did, in all and row by row ("created", "updated", "unchanged")."""
+
+    actions: list[str]
+
+    @property
+    def created(self) -> int:
+        return self.actions.count("created")
+
+    @property
+    def updated(self) -> int:
+        return self.actions.count("updated")
+
+    @property
+    def unchanged(self) -> int:
+        return self.actions.count("unchanged")
+
+
+@transaction.atomic
+def measurements_bulk_upsert(
+    *, actor, rows: Sequence[dict], on_progress: Callable[[int, int], None] | None = None
+) -> BulkOutcome:
+    """Record or correct many KPI values at once: all are saved, or none.
+
+    Each row has ``enterprise``, ``indicator``, ``period`` and ``value``, and may have
+    ``is_baseline``, ``source``, ``note`` and ``verified_by`` (absent ones keep their stored
+    or default value). A row for a month that already has a value corrects it; a row that
+    changes nothing is left alone, so the same rows sent twice write nothing the second
+    time. Every row meets measurement_validate's rules, checked against the values as they
+    will stand after the whole batch (a baseline and the months after it may come in one
+    file, in any order). Set-based: a few queries per thousand rows, and one audit-history
+    record per row written.
+
+    Raises BulkValidationError with each failing row's field errors.
+    """
+    enterprises = {row["enterprise"].pk: row["enterprise"] for row in rows}
+    indicators = {row["indicator"].pk: row["indicator"] for row in rows}
+    for enterprise in enterprises.values():
+        require(
+            can_record_progress(actor, partner_id=enterprise.partner_id),
+            _("You may not report KPIs for %(enterprise)s.") % {"enterprise": enterprise.name},
+        )
+    groups, by_key = _measurements_for_update(enterprises, indicators)
+
+    actions: list[str] = []
+    touched: list[tuple[int, KpiMeasurement]] = []
+    row_errors: dict[int, dict[str, list[str]]] = {}
+    seen: set[tuple] = set()
+    reporter = actor if getattr(actor, "is_authenticated", False) else None
+    for index, row in enumerate(rows):
+        enterprise, indicator, period = row["enterprise"], row["indicator"], row["period"]
+        key = (enterprise.pk, indicator.pk, period)
+        if key in seen:
+            row_errors[index] = {
+                "period": [_("This enterprise, indicator and month come twice in the batch.")]
+            }
+            actions.append("error")
+            continue
+        seen.add(key)
+        values = _bulk_values(row)
+        measurement = by_key.get(key)
+        if measurement is None:
+            measurement = KpiMeasurement(
+                enterprise=enterprise,
+                indicator=indicator,
+                period=period,
+                reported_by=reporter,
+                **values,
+            )
+            groups.setdefault((enterprise.pk, indicator.pk), []).append(measurement)
+            by_key[key] = measurement
+            actions.append("created")
+        else:
+            changed = [name for name in values if _differs(measurement, name, values[name])]
+            if not changed:
+                actions.append("unchanged")
+                continue
+            for name in changed:
+                setattr(measurement, name, values[name])
+            actions.append("updated")
+        touched.append((index, measurement))
+
+    for index, measurement in touched:
+        siblings = groups[(measurement.enterprise_id, measurement.indicator_id)]
+        try:
+            measurement_validate(measurement, siblings=siblings)
+            # Choices and decimal places; the foreign keys are the batch's own objects.
+            measurement.clean_fields(exclude=_BULK_UNCHECKED_FIELDS)
+        except ValidationError as error:
+            row_errors[index] = error.message_dict
+    if row_errors:
+        raise BulkValidationError(row_errors)
+
+    _bulk_write(actor, [m for _i, m in touched], on_progress=on_progress)
+    return BulkOutcome(actions=actions)
+
+
+def _differs(measurement: KpiMeasurement, name: str, value) -> bool:
+    if name == "verified_by":  # compare ids: reading the trainer would cost a query a row
+        return measurement.verified_by_id != (value.pk if value is not None else None)
+    return getattr(measurement, name) != value
+
+
+def _bulk_values(row: dict) -> dict:
+    """The fields the row sets: the value always, the others only when the row has them
+    (a file without a ``note`` column leaves the notes as they are)."""
+    value = row["value"]
+    if not isinstance(value, Decimal):
+        # What is not a number stays as given; measurement_validate explains it in words.
+        with suppress(InvalidOperation, ValueError):
+            value = Decimal(str(value))
+    values = {"value": value}
+    if "is_baseline" in row:
+        values["is_baseline"] = bool(row["is_baseline"])
+    if "source" in row:
+        values["source"] = row["source"] or KpiMeasurement.Source.RECORDS
+    if "note" in row:
+        values["note"] = row["note"] or ""
+    if "verified_by" in row:
+        values["verified_by"] = row["verified_by"]
+    return values
+
+
+def _measurements_for_update(enterprises: dict, indicators: dict):
+    """The stored values of the batch's enterprises and indicators, locked until commit."""
+    groups: dict[tuple, list[KpiMeasurement]] = {}
+    by_key: dict[tuple, KpiMeasurement] = {}
+    enterprise_ids = list(enterprises)
+    for start in range(0, len(enterprise_ids), _ID_CHUNK):
+        stored = KpiMeasurement.objects.select_for_update().filter(
+            enterprise_id__in=enterprise_ids[start : start + _ID_CHUNK],
+            indicator_id__in=list(indicators),
+        )
+        for measurement in stored:
+            # The batch's own objects, so messages name them without another query.
+            measurement.enterprise = enterprises[measurement.enterprise_id]
+            measurement.indicator = indicators[measurement.indicator_id]
+            groups.setdefault((measurement.enterprise_id, measurement.indicator_id), []).append(
+                measurement
+            )
+            by_key[(measurement.enterprise_id, measurement.indicator_id, measurement.period)] = (
+                measurement
+            )
+    return groups, by_key
+
+
+def _bulk_write(actor, measurements: list[KpiMeasurement], *, on_progress=None) -> None:
+    new = [measurement for measurement in measurements if measurement.pk is None]
+    changed = [measurement for measurement in measurements if measurement.pk is not None]
+    history_user = actor if getattr(actor, "is_authenticated", False) else None
+    total, done = len(measurements), 0
+    now = timezone.now()
+    try:
+        for start in range(0, len(new), BULK_BATCH_SIZE):
+            batch = new[start : start + BULK_BATCH_SIZE]
+            bulk_create_with_history(
+                batch, KpiMeasurement, batch_size=BULK_BATCH_SIZE, default_user=history_user
+            )
+            done += len(batch)
+            if on_progress:
+                on_progress(done, total)
+        for measurement in changed:
+            measurement.updated_at = now
+        for start in range(0, len(changed), BULK_BATCH_SIZE):
+            batch = changed[start : start + BULK_BATCH_SIZE]
+            bulk_update_with_history(
+                batch,
+                KpiMeasurement,
+                fields=[*BULK_FIELDS, "updated_at"],
+                batch_size=BULK_BATCH_SIZE,
+                default_user=history_user,
+            )
+            done += len(batch)
+            if on_progress:
+                on_progress(done, total)
+    except IntegrityError as error:
+        raise ValidationError(
+            _("These values conflict with others saved at the same time; try again.")
+        ) from error
+
+
+@transaction.atomic
+def measurements_record_month(
+    *, actor, enterprise: Enterprise, period: date, entries: Sequence[tuple[Indicator, dict | None]]
+) -> BulkOutcome:
+    """One enterprise's KPIs for one month, as a partner enters them on one form.
+
+    ``entries`` pairs each indicator with its ``value``, ``source``, ``is_baseline`` and
+    ``note``, or with None to clear the month's value. All are saved or none; a
+    BulkValidationError's row indexes are the positions of the non-None entries.
+    """
+    require(
+        can_record_progress(actor, partner_id=enterprise.partner_id),
+        _("You may not report KPIs for this enterprise."),
+    )
+    cleared = [indicator.pk for indicator, values in entries if values is None]
+    if cleared:
+        for measurement in KpiMeasurement.objects.filter(
+            enterprise=enterprise, period=period, indicator_id__in=cleared
+        ).select_related("enterprise"):
+            measurement_delete(actor=actor, measurement=measurement)
+    rows = [
+        {"enterprise": enterprise, "indicator": indicator, "period": period, **values}
+        for indicator, values in entries
+        if values is not None
+    ]
+    return measurements_bulk_upsert(actor=actor, rows=rows)

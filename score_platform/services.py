@@ -78,3 +78,17 @@ def save_validated(instance: models.Model, *, actor=None, exclude: Iterable[str]
                 ]
             }
         ) from error
+
+
+class BulkValidationError(ValidationError):
+    """Problems with rows of a bulk write, by the row's index in the batch; nothing was saved.
+
+    ``row_errors`` maps an index (from 0) to ``{field: [message, ...]}``. It is a
+    ValidationError, so a caller that does not look at rows still answers 400.
+    """
+
+    def __init__(self, row_errors: dict[int, dict[str, list[str]]]):
+        self.row_errors = row_errors
+        super().__init__(
+            "%(count)s rows have problems; nothing was saved.", params={"count": len(row_errors)}
+        )
