@@ -3,7 +3,7 @@
 from collections.abc import Iterable
 from typing import Any
 
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ObjectDoesNotExist, ValidationError
 from django.db import IntegrityError, models, transaction
 
 
@@ -38,18 +38,26 @@ def apply_changes(
     changed: set[str] = set()
     for field, value in changes.items():
         if field in frozen:
-            current = getattr(instance, field)
+            current = _current(instance, field)
             if _comparable(current) != _comparable(value):
                 errors.add(field, "This cannot be changed once recorded.")
             continue
         if field not in allowed:
             errors.add(field, "This field cannot be changed here.")
             continue
-        if _comparable(getattr(instance, field)) != _comparable(value):
+        if _comparable(_current(instance, field)) != _comparable(value):
             setattr(instance, field, value)
             changed.add(field)
     errors.raise_if_any()
     return changed
+
+
+def _current(instance: models.Model, field: str):
+    """The field's value; None for a required relation not set yet (a new visit's trainer)."""
+    try:
+        return getattr(instance, field)
+    except ObjectDoesNotExist:
+        return None
 
 
 def _comparable(value):

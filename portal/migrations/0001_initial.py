@@ -6,50 +6,147 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('partners', '0001_initial'),
+        ("partners", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ImportJob',
+            name="ImportJob",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('kind', models.CharField(choices=[('enterprises', 'Enterprises'), ('participants', 'Participants'), ('kpi_measurements', 'KPI measurements')], max_length=32, verbose_name='kind')),
-                ('status', models.CharField(choices=[('pending', 'Waiting to be checked'), ('checking', 'Checking'), ('ready', 'Checked, ready to import'), ('invalid', 'Has errors; nothing imported'), ('queued', 'Waiting to be imported'), ('importing', 'Importing'), ('done', 'Imported'), ('failed', 'Failed; nothing imported')], db_index=True, default='pending', max_length=16, verbose_name='status')),
-                ('file', models.FileField(upload_to='imports/%Y/%m/', verbose_name='file')),
-                ('original_name', models.CharField(max_length=255, verbose_name='file name')),
-                ('file_format', models.CharField(max_length=8, verbose_name='format')),
-                ('file_size', models.PositiveIntegerField(verbose_name='size (bytes)')),
-                ('sha256', models.CharField(max_length=64, verbose_name='SHA-256')),
-                ('total_rows', models.PositiveIntegerField(default=0, verbose_name='rows')),
-                ('created_count', models.PositiveIntegerField(default=0, verbose_name='new')),
-                ('updated_count', models.PositiveIntegerField(default=0, verbose_name='changed')),
-                ('unchanged_count', models.PositiveIntegerField(default=0, verbose_name='unchanged')),
-                ('error_count', models.PositiveIntegerField(default=0, verbose_name='errors')),
-                ('errors', models.JSONField(blank=True, default=list, verbose_name='problems')),
-                ('preview', models.JSONField(blank=True, default=dict, verbose_name='preview')),
-                ('message', models.TextField(blank=True, verbose_name='message')),
-                ('checked_at', models.DateTimeField(blank=True, null=True, verbose_name='checked at')),
-                ('started_at', models.DateTimeField(blank=True, null=True, verbose_name='started at')),
-                ('finished_at', models.DateTimeField(blank=True, null=True, verbose_name='finished at')),
-                ('check_seconds', models.FloatField(blank=True, null=True, verbose_name='check duration (s)')),
-                ('import_seconds', models.FloatField(blank=True, null=True, verbose_name='import duration (s)')),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='uploaded by')),
-                ('organisation', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='import_jobs', to='partners.organisation', verbose_name='organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("enterprises", "Enterprises"),
+                            ("participants", "Participants"),
+                            ("kpi_measurements", "KPI measurements"),
+                        ],
+                        max_length=32,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Waiting to be checked"),
+                            ("checking", "Checking"),
+                            ("ready", "Checked, ready to import"),
+                            ("invalid", "Has errors; nothing imported"),
+                            ("queued", "Waiting to be imported"),
+                            ("importing", "Importing"),
+                            ("done", "Imported"),
+                            ("failed", "Failed; nothing imported"),
+                        ],
+                        db_index=True,
+                        default="pending",
+                        max_length=16,
+                        verbose_name="status",
+                    ),
+                ),
+                ("file", models.FileField(upload_to="imports/%Y/%m/", verbose_name="file")),
+                ("original_name", models.CharField(max_length=255, verbose_name="file name")),
+                ("file_format", models.CharField(max_length=8, verbose_name="format")),
+                ("file_size", models.PositiveIntegerField(verbose_name="size (bytes)")),
+                ("sha256", models.CharField(max_length=64, verbose_name="SHA-256")),
+                ("total_rows", models.PositiveIntegerField(default=0, verbose_name="rows")),
+                ("created_count", models.PositiveIntegerField(default=0, verbose_name="new")),
+                ("updated_count", models.PositiveIntegerField(default=0, verbose_name="changed")),
+                (
+                    "unchanged_count",
+                    models.PositiveIntegerField(default=0, verbose_name="unchanged"),
+                ),
+                ("error_count", models.PositiveIntegerField(default=0, verbose_name="errors")),
+                ("errors", models.JSONField(blank=True, default=list, verbose_name="problems")),
+                ("preview", models.JSONField(blank=True, default=dict, verbose_name="preview")),
+                ("message", models.TextField(blank=True, verbose_name="message")),
+                (
+                    "checked_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="checked at"),
+                ),
+                (
+                    "started_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="started at"),
+                ),
+                (
+                    "finished_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="finished at"),
+                ),
+                (
+                    "check_seconds",
+                    models.FloatField(blank=True, null=True, verbose_name="check duration (s)"),
+                ),
+                (
+                    "import_seconds",
+                    models.FloatField(blank=True, null=True, verbose_name="import duration (s)"),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="uploaded by",
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="import_jobs",
+                        to="partners.organisation",
+                        verbose_name="organisation",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'import',
-                'verbose_name_plural': 'imports',
-                'ordering': ['-created_at', '-id'],
-                'indexes': [models.Index(fields=['organisation', '-created_at'], name='import_job_org')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('status__in', ['pending', 'checking', 'ready', 'invalid', 'queued', 'importing', 'done', 'failed'])), name='import_job_status_valid'), models.CheckConstraint(condition=models.Q(('kind__in', ['enterprises', 'participants', 'kpi_measurements'])), name='import_job_kind_valid')],
+                "verbose_name": "import",
+                "verbose_name_plural": "imports",
+                "ordering": ["-created_at", "-id"],
+                "indexes": [
+                    models.Index(fields=["organisation", "-created_at"], name="import_job_org")
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            (
+                                "status__in",
+                                [
+                                    "pending",
+                                    "checking",
+                                    "ready",
+                                    "invalid",
+                                    "queued",
+                                    "importing",
+                                    "done",
+                                    "failed",
+                                ],
+                            )
+                        ),
+                        name="import_job_status_valid",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("kind__in", ["enterprises", "participants", "kpi_measurements"])
+                        ),
+                        name="import_job_kind_valid",
+                    ),
+                ],
             },
         ),
     ]
