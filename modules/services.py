@@ -18,6 +18,7 @@ from modules.models import (
     ImprovementProject,
     TrainingModule,
 )
+from modules.permissions import can_manage_training_modules
 from partners.models import Organisation
 from partners.selectors import licence_covers
 from score_platform.permissions import require
@@ -25,6 +26,16 @@ from score_platform.services import Errors, apply_changes, save_validated
 from trainers.models import Trainer
 from trainers.services import certification_problem
 
+TRAINING_MODULE_FIELDS = {
+    "code",
+    "name",
+    "description",
+    "order",
+    "classroom_days",
+    "recommended_visits",
+    "is_foundation",
+    "is_active",
+}
 ENROLMENT_FIELDS = {
     "lead_trainer",
     "started_on",
@@ -67,6 +78,53 @@ def licence_problem(*, partner: Organisation, country, module: TrainingModule, o
     return _(
         "%(partner)s has no active licence covering %(module)s in %(country)s on %(date)s."
     ) % {"partner": partner.name, "module": module.name, "country": country_name, "date": on}
+
+
+# --- training modules -------------------------------------------------------------------
+
+
+def training_module_validate(training_module: TrainingModule) -> None:
+    errors = Errors()
+    code = (training_module.code or "").strip()
+    others = TrainingModule.objects.exclude(pk=training_module.pk)
+    if code and others.filter(code__iexact=code).exists():
+        errors.add("code", _("Another module already has the code %(code)s.") % {"code": code})
+    days = training_module.classroom_days
+    if days is not None and not 1 <= days <= 10:
+        errors.add("classroom_days", _("A module has between 1 and 10 classroom days."))
+    if training_module.is_foundation:
+        foundation = others.filter(is_foundation=True).first()
+        if foundation is not None:
+            errors.add(
+                "is_foundation",
+                _("%(module)s is already the foundation module; there is only one.")
+                % {"module": foundation.name},
+            )
+    errors.raise_if_any()
+
+
+@transaction.atomic
+def training_module_create(*, actor, code: str, name: str, **fields) -> TrainingModule:
+    require(
+        can_manage_training_modules(actor), _("Only ILO administrators manage training modules.")
+    )
+    training_module = TrainingModule(code=(code or "").strip(), name=name)
+    apply_changes(training_module, fields, allowed=TRAINING_MODULE_FIELDS - {"code", "name"})
+    training_module_validate(training_module)
+    save_validated(training_module, actor=actor)
+    return training_module
+
+
+@transaction.atomic
+def training_module_update(*, actor, training_module: TrainingModule, **changes) -> TrainingModule:
+    require(
+        can_manage_training_modules(actor), _("Only ILO administrators manage training modules.")
+    )
+    apply_changes(training_module, changes, allowed=TRAINING_MODULE_FIELDS)
+    training_module.code = (training_module.code or "").strip()
+    training_module_validate(training_module)
+    save_validated(training_module, actor=actor)
+    return training_module
 
 
 # --- enrolments -------------------------------------------------------------------------
@@ -150,21 +208,10 @@ def enrolment_validate(
             )
             if problem:
                 errors.add("started_on", problem)
-        if not module.is_foundation and enrolment.started_on and start_checked:
-            foundation_started = Enrolment.objects.filter(
-                enterprise=enterprise,
-                module__is_foundation=True,
-                started_on__lte=enrolment.started_on,
-            ).exclude(status=Enrolment.Status.WITHDRAWN)
-            if not foundation_started.exists():
-                errors.add(
-                    "module",
-                    _(
-                        "Workplace Cooperation comes first: enrol %(enterprise)s in the "
-                        "foundation module, starting on or before this one, before %(module)s."
-                    )
-                    % {"enterprise": enterprise.name, "module": module.name},
-                )
+        if enrolment.started_on and start_checked:
+            problem = foundation_order_problem(enrolment, creating=creating)
+            if problem:
+                errors.add(*problem)
     if (
         enrolment.lead_trainer_id
         and enrolment.started_on
@@ -178,6 +225,52 @@ def enrolment_validate(
             if problem:
                 errors.add("lead_trainer", problem)
     errors.raise_if_any()
+
+
+def foundation_order_problem(enrolment: Enrolment, *, creating: bool) -> tuple[str, str] | None:
+    """(field, message) when the enrolment breaks "the foundation module comes first".
+
+    Another module needs a live enrolment in the foundation module starting on or before
+    it; and a foundation enrolment cannot be moved to start after the modules it opened.
+    """
+    module = enrolment.module
+    enterprise = enrolment.enterprise
+    live = Enrolment.objects.filter(enterprise=enterprise).exclude(
+        status=Enrolment.Status.WITHDRAWN
+    )
+    if module.is_foundation:
+        if creating:
+            return None
+        opened = (
+            live.filter(module__is_foundation=False, started_on__lt=enrolment.started_on)
+            .select_related("module")
+            .order_by("started_on")
+        )
+        names = [other.module.name for other in opened]
+        if not names:
+            return None
+        return (
+            "started_on",
+            _(
+                "%(modules)s started before this date; %(foundation)s must start on or "
+                "before the modules that follow it."
+            )
+            % {"modules": ", ".join(names), "foundation": module.name},
+        )
+    foundation = TrainingModule.objects.filter(is_foundation=True).first()
+    if foundation is None:
+        # No module is marked as the foundation: there is nothing to come first.
+        return None
+    if live.filter(module=foundation, started_on__lte=enrolment.started_on).exists():
+        return None
+    return (
+        "module",
+        _(
+            "%(foundation)s comes first: enrol %(enterprise)s in the foundation module, "
+            "starting on or before this one, before %(module)s."
+        )
+        % {"foundation": foundation.name, "enterprise": enterprise.name, "module": module.name},
+    )
 
 
 @transaction.atomic

@@ -217,5 +217,22 @@ class SupplierLink(TimeStampedModel):
         indexes = [models.Index(fields=["enterprise", "status"], name="supplier_link_ent_status")]
 
     def __str__(self) -> str:
-        target = self.enterprise or self.requested_os_id or self.requested_enterprise_id
-        return f"{self.brand} → {target} ({self.get_status_display()})"
+        return f"{self.brand} → {self.requested_target} ({self.get_status_display()})"
+
+    @property
+    def requested_target(self) -> str:
+        """What the brand asked for, or the enterprise once the link is granted.
+
+        Never the name of an enterprise behind a request that is not granted: that would
+        tell the brand the id exists and whose it is.
+        """
+        if self.status == self.Status.GRANTED and self.enterprise_id:
+            return str(self.enterprise)
+        if self.requested_os_id:
+            return self.requested_os_id
+        return f"#{self.requested_enterprise_id or self.enterprise_id}"
+
+    @property
+    def granted_enterprise(self):
+        """The enterprise this link opens to its brand: only a granted link opens one."""
+        return self.enterprise if self.status == self.Status.GRANTED else None

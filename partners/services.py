@@ -208,7 +208,7 @@ def supplier_link_request(
         if enterprise_id is not None
         else enterprises.filter(os_id=os_id).first()
     )
-    existing = _existing_link(
+    existing, enterprise = _existing_link(
         brand=brand, enterprise=enterprise, enterprise_id=enterprise_id, os_id=os_id
     )
     now = timezone.now()
@@ -235,12 +235,37 @@ def supplier_link_request(
 
 
 def _existing_link(*, brand, enterprise, enterprise_id, os_id):
+    """The brand's link this request repeats, and the enterprise a new request may name.
+
+    A brand that already asked for an enterprise under one identifier and now asks under
+    the other must not get the earlier link back (unless granted, when it sees the
+    enterprise anyway): that would tell it both identifiers name one existing enterprise.
+    Such a request is recorded as asked, without the enterprise, like one naming nothing.
+    """
     links = SupplierLink.objects.select_for_update().filter(brand=brand)
     if enterprise is not None:
-        return links.filter(enterprise=enterprise).first()
+        link = links.filter(enterprise=enterprise).first()
+        if link is None:
+            return None, enterprise
+        if link.status == SupplierLink.Status.GRANTED or _asked_alike(
+            link, enterprise_id=enterprise_id, os_id=os_id
+        ):
+            return link, enterprise
+        enterprise = None
     if enterprise_id is not None:
-        return links.filter(enterprise__isnull=True, requested_enterprise_id=enterprise_id).first()
-    return links.filter(enterprise__isnull=True, requested_os_id=os_id).first()
+        unbound = links.filter(enterprise__isnull=True, requested_enterprise_id=enterprise_id)
+    else:
+        unbound = links.filter(enterprise__isnull=True, requested_os_id=os_id)
+    return unbound.first(), enterprise
+
+
+def _asked_alike(link: SupplierLink, *, enterprise_id, os_id) -> bool:
+    if link.requested_enterprise_id is None and not link.requested_os_id:
+        # Recorded without the brand's words (by ILO staff or an import): nothing to tell apart.
+        return True
+    if enterprise_id is not None:
+        return link.requested_enterprise_id == enterprise_id
+    return link.requested_os_id == os_id
 
 
 @transaction.atomic

@@ -62,7 +62,9 @@ def _check_value_and_period(measurement: KpiMeasurement, errors: Errors) -> None
     indicator: Indicator = measurement.indicator
     value = measurement.value
     period = measurement.period
-    if value is not None:
+    if value is None:
+        errors.add("value", _("Give the value as a number."))
+    else:
         try:
             value = Decimal(value)
         except (InvalidOperation, TypeError, ValueError):
@@ -80,11 +82,12 @@ def _check_value_and_period(measurement: KpiMeasurement, errors: Errors) -> None
             )
         elif value > MAX_VALUE:
             errors.add("value", _("This value is too large."))
-    if period is not None:
-        if period.day != 1:
-            errors.add("period", _("A period is a month; give its first day (YYYY-MM-01)."))
-        elif period > month_start(timezone.localdate()):
-            errors.add("period", _("The period cannot be in the future."))
+    if period is None:
+        errors.add("period", _("Give the month of the value (YYYY-MM-01)."))
+    elif period.day != 1:
+        errors.add("period", _("A period is a month; give its first day (YYYY-MM-01)."))
+    elif period > month_start(timezone.localdate()):
+        errors.add("period", _("The period cannot be in the future."))
 
 
 def _check_against_siblings(measurement: KpiMeasurement, others: list, errors: Errors) -> None:

@@ -38,8 +38,7 @@ def apply_changes(
     changed: set[str] = set()
     for field, value in changes.items():
         if field in frozen:
-            current = _current(instance, field)
-            if _comparable(current) != _comparable(value):
+            if _comparable(_current(instance, field)) != _comparable(value):
                 errors.add(field, "This cannot be changed once recorded.")
             continue
         if field not in allowed:
@@ -53,7 +52,7 @@ def apply_changes(
 
 
 def _current(instance: models.Model, field: str):
-    """The field's value; None for a required relation not set yet (a new visit's trainer)."""
+    # A required foreign key not yet set on a new instance raises instead of giving None.
     try:
         return getattr(instance, field)
     except ObjectDoesNotExist:

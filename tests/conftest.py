@@ -88,3 +88,9 @@ def world(db):
         sgs_enterprise=sgs_enterprise,
         tuv_enterprise=tuv_enterprise,
     )
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """The world creates several logins per test; PBKDF2's deliberate slowness buys nothing here."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
