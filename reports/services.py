@@ -10,7 +10,6 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from enterprises.models import Enterprise
 from enterprises.permissions import can_record_progress
@@ -20,6 +19,7 @@ from score_platform.services import (
     BulkValidationError,
     Errors,
     apply_changes,
+    copy_to_history,
     save_validated,
 )
 
@@ -183,7 +183,9 @@ def measurement_delete(*, actor, measurement: KpiMeasurement) -> None:
 BULK_BATCH_SIZE = 1000
 # The fields a row may set; a row that changes none of them is left alone.
 BULK_FIELDS = ("value", "is_baseline", "source", "note", "verified_by")
-_BULK_UNCHECKED_FIELDS = ["enterprise", "indicator", "verified_by", "reported_by"]
+# The fields a row sets whose shape the model checks (choices, digits, length); the
+# foreign keys are the batch's own objects and need no lookup.
+_BULK_CHECKED_FIELDS = ("value", "source", "note")
 # An IN list of this many ids at most per query (well under SQLite's variable limit).
 _ID_CHUNK = 1000
 
@@ -275,8 +277,7 @@ def measurements_bulk_upsert(
         siblings = groups[(measurement.enterprise_id, measurement.indicator_id)]
         try:
             measurement_validate(measurement, siblings=siblings)
-            # Choices and decimal places; the foreign keys are the batch's own objects.
-            measurement.clean_fields(exclude=_BULK_UNCHECKED_FIELDS)
+            _check_fields(measurement)
         except ValidationError as error:
             row_errors[index] = error.message_dict
     if row_errors:
@@ -284,6 +285,18 @@ def measurements_bulk_upsert(
 
     _bulk_write(actor, [m for _i, m in touched], on_progress=on_progress)
     return BulkOutcome(actions=actions)
+
+
+def _check_fields(measurement: KpiMeasurement) -> None:
+    errors = {}
+    for name in _BULK_CHECKED_FIELDS:
+        model_field = KpiMeasurement._meta.get_field(name)
+        try:
+            setattr(measurement, name, model_field.clean(getattr(measurement, name), measurement))
+        except ValidationError as error:
+            errors[name] = error.messages
+    if errors:
+        raise ValidationError(errors)
 
 
 def _differs(measurement: KpiMeasurement, name: str, value) -> bool:
@@ -338,14 +351,16 @@ def _measurements_for_update(enterprises: dict, indicators: dict):
 def _bulk_write(actor, measurements: list[KpiMeasurement], *, on_progress=None) -> None:
     new = [measurement for measurement in measurements if measurement.pk is None]
     changed = [measurement for measurement in measurements if measurement.pk is not None]
-    history_user = actor if getattr(actor, "is_authenticated", False) else None
     total, done = len(measurements), 0
     now = timezone.now()
     try:
         for start in range(0, len(new), BULK_BATCH_SIZE):
-            batch = new[start : start + BULK_BATCH_SIZE]
-            bulk_create_with_history(
-                batch, KpiMeasurement, batch_size=BULK_BATCH_SIZE, default_user=history_user
+            batch = KpiMeasurement.objects.bulk_create(new[start : start + BULK_BATCH_SIZE])
+            copy_to_history(
+                KpiMeasurement,
+                [measurement.pk for measurement in batch],
+                history_type="+",
+                user=actor,
             )
             done += len(batch)
             if on_progress:
@@ -354,12 +369,12 @@ def _bulk_write(actor, measurements: list[KpiMeasurement], *, on_progress=None) 
             measurement.updated_at = now
         for start in range(0, len(changed), BULK_BATCH_SIZE):
             batch = changed[start : start + BULK_BATCH_SIZE]
-            bulk_update_with_history(
-                batch,
+            KpiMeasurement.objects.bulk_update(batch, [*BULK_FIELDS, "updated_at"])
+            copy_to_history(
                 KpiMeasurement,
-                fields=[*BULK_FIELDS, "updated_at"],
-                batch_size=BULK_BATCH_SIZE,
-                default_user=history_user,
+                [measurement.pk for measurement in batch],
+                history_type="~",
+                user=actor,
             )
             done += len(batch)
             if on_progress:
