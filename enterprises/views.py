@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch
+from django.db.models import Count, Prefetch
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -113,7 +113,9 @@ def enterprise_detail(request, pk):
     user = request.user
     enterprise = enterprise_get(user=user, pk=pk)
     enrolments = enrolments_visible_to(user).filter(enterprise=enterprise)
-    enrolment_list = list(enrolments.order_by("module__order", "started_on"))
+    enrolment_list = list(
+        enrolments.annotate(visit_count=Count("visits")).order_by("module__order", "started_on")
+    )
     personal = can_see_personal_data(user)
     context = {
         "enterprise": enterprise,
@@ -130,9 +132,8 @@ def enterprise_detail(request, pk):
         )
         if personal
         else [],
-        "visit_count": visits_visible_to(user).filter(enrolment__enterprise=enterprise).count()
-        if not personal
-        else None,
+        # Brands see how many visits there were, not who made them or what they found.
+        "visit_count": sum(enrolment.visit_count for enrolment in enrolment_list),
         "reporting_month": previous_month(),
     }
     if personal:

@@ -25,9 +25,7 @@ class WorkList:
 
 
 def _work_list(queryset: QuerySet) -> WorkList:
-    items = list(queryset[:HOME_LIST_LENGTH])
-    total = len(items) if len(items) < HOME_LIST_LENGTH else queryset.count()
-    return WorkList(items=items, total=total)
+    return WorkList(items=list(queryset[:HOME_LIST_LENGTH]), total=queryset.count())
 
 
 def enrolments_in_progress(user) -> QuerySet[Enrolment]:

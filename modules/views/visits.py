@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import Count
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -170,19 +171,25 @@ def improvement_project_board(request):
         request.GET, queryset=improvement_projects_visible_to(request.user)
     )
     projects = filterset.qs.order_by("due_on", "id")
-    columns = []
-    for status in ImprovementProject.Status:
-        in_column = projects.filter(status=status)
-        shown = list(in_column[:BOARD_COLUMN_LENGTH])
-        total = len(shown) if len(shown) < BOARD_COLUMN_LENGTH else in_column.count()
-        columns.append((status, shown, total))
+    totals = dict(
+        projects.order_by()
+        .values_list("status")
+        .annotate(total=Count("id"))
+        .values_list("status", "total")
+    )
     return render(
         request,
         "modules/improvement_project_board.html",
         {
             "filter": filterset,
-            "projects_by_status": [(status, shown) for status, shown, _total in columns],
-            "column_totals": {status.value: total for status, _shown, total in columns},
+            # The most urgent of each column; the badge tells how many there are in all.
+            "projects_by_status": [
+                (status, list(projects.filter(status=status)[:BOARD_COLUMN_LENGTH]))
+                for status in ImprovementProject.Status
+            ],
+            "column_totals": {
+                status.value: totals.get(status.value, 0) for status in ImprovementProject.Status
+            },
             "show_enterprise": True,
             "can_record": True,
         },
