@@ -22,6 +22,11 @@ CHROMIUM_ARGS = [
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts" / "browser"
 
 
+@pytest.fixture(autouse=True)
+def _catalogue_first(catalogue):
+    """Browser tests run on a transactional database; the catalogue comes back first."""
+
+
 @pytest.fixture(scope="session")
 def browser_type_launch_args():
     need_service("Chromium", os.path.exists(CHROMIUM), f"install Debian's chromium at {CHROMIUM}")

@@ -12,11 +12,13 @@ from tests.portal.test_imports import ten_thousand_kpi_rows
 
 pytestmark = [
     pytest.mark.services,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 
-def test_a_big_kpi_file_is_checked_and_imported_by_a_worker(client, world, settings, monkeypatch):
+def test_a_big_kpi_file_is_checked_and_imported_by_a_worker(
+    catalogue, client, world, settings, monkeypatch
+):
     settings.IMPORT_BACKGROUND_ROWS = 2_000
     rows = ten_thousand_kpi_rows(world)
     with live_worker(extra_env={"MEDIA_ROOT": str(settings.MEDIA_ROOT)}) as worker:
