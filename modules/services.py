@@ -22,7 +22,12 @@ from modules.permissions import can_manage_training_modules
 from partners.models import Organisation
 from partners.selectors import licence_covers
 from score_platform.permissions import require
-from score_platform.services import Errors, apply_changes, save_validated
+from score_platform.services import (
+    Errors,
+    apply_changes,
+    delete_unless_protected,
+    save_validated,
+)
 from trainers.models import Trainer
 from trainers.services import certification_problem
 
@@ -606,3 +611,43 @@ def attendance_record_new_participant(
     return attendance_record(
         actor=actor, session=session, participant=participant, days_attended=days_attended
     )
+
+
+# --- deletions (used by the ILO admin) ---------------------------------------------------
+
+
+@transaction.atomic
+def training_module_delete(*, actor, training_module: TrainingModule) -> None:
+    """Remove a module nobody has used; one with enrolments is no longer offered instead."""
+    require(
+        can_manage_training_modules(actor), _("Only ILO administrators manage training modules.")
+    )
+    delete_unless_protected(training_module, actor=actor)
+
+
+@transaction.atomic
+def enrolment_delete(*, actor, enrolment: Enrolment) -> None:
+    """Remove an enrolment recorded by mistake (with its visits and projects)."""
+    require(
+        can_record_progress(actor, partner_id=enrolment.enterprise.partner_id),
+        _("You may not delete this enrolment."),
+    )
+    delete_unless_protected(enrolment, actor=actor)
+
+
+@transaction.atomic
+def classroom_session_delete(*, actor, session: ClassroomSession) -> None:
+    require(
+        can_record_progress(actor, partner_id=session.partner_id),
+        _("You may not delete this session."),
+    )
+    delete_unless_protected(session, actor=actor)
+
+
+@transaction.atomic
+def improvement_project_delete(*, actor, project: ImprovementProject) -> None:
+    require(
+        can_record_progress(actor, partner_id=project.enrolment.enterprise.partner_id),
+        _("You may not delete this project."),
+    )
+    delete_unless_protected(project, actor=actor)

@@ -31,3 +31,8 @@ def can_decide_supplier_link(user, link: SupplierLink) -> bool:
     return principal.is_ilo or (
         principal.is_partner_manager and link.enterprise.partner_id == principal.organisation_id
     )
+
+
+def can_manage_users(user) -> bool:
+    """Logins and their rights: ILO administrators (partner managers add theirs via memberships)."""
+    return principal_of(user).is_ilo_admin

@@ -12,7 +12,12 @@ from partners import permissions
 from partners.access import forget_principal, principal_of
 from partners.models import ROLE_ORGANISATION_KIND, Licence, Membership, Organisation, SupplierLink
 from score_platform.permissions import require
-from score_platform.services import Errors, apply_changes, save_validated
+from score_platform.services import (
+    Errors,
+    apply_changes,
+    delete_unless_protected,
+    save_validated,
+)
 
 ORGANISATION_FIELDS = {"name", "short_name", "kind", "countries", "website"}
 LICENCE_FIELDS = {"reference", "countries", "valid_from", "valid_until", "status"}
@@ -292,3 +297,58 @@ def _supplier_link_decide(*, actor, link: SupplierLink, status: str) -> Supplier
     link.decided_by = actor
     save_validated(link, actor=actor)
     return link
+
+
+# --- deletions and logins (used by the ILO admin) ---------------------------------------
+
+USER_FIELDS = {
+    "username",
+    "first_name",
+    "last_name",
+    "email",
+    "is_active",
+    "is_staff",
+    "is_superuser",
+}
+
+
+@transaction.atomic
+def organisation_delete(*, actor, organisation: Organisation) -> None:
+    require(
+        permissions.can_manage_organisations(actor),
+        _("Only ILO administrators manage organisations."),
+    )
+    delete_unless_protected(organisation, actor=actor)
+
+
+@transaction.atomic
+def membership_delete(*, actor, membership: Membership) -> None:
+    require(
+        permissions.can_manage_memberships(actor, organisation_id=membership.organisation_id),
+        _("You may not manage the members of this organisation."),
+    )
+    user = membership.user
+    membership.delete()
+    forget_principal(user)
+
+
+@transaction.atomic
+def licence_delete(*, actor, licence: Licence) -> None:
+    """Remove a licence recorded by mistake; an ended agreement is terminated instead."""
+    require(permissions.can_manage_licences(actor), _("Only ILO administrators manage licences."))
+    delete_unless_protected(licence, actor=actor)
+
+
+@transaction.atomic
+def user_update(*, actor, user, **changes):
+    """Change a login's name, contact and rights; its role lives in its membership."""
+    require(permissions.can_manage_users(actor), _("Only ILO administrators manage logins."))
+    changed = apply_changes(user, changes, allowed=USER_FIELDS)
+    if "is_superuser" in changed and not getattr(actor, "is_superuser", False):
+        # A role grants the platform's rights; superuser status goes further, so only a
+        # superuser passes it on.
+        raise_field("is_superuser", _("Only a superuser can grant or remove superuser status."))
+    user.full_clean(exclude=["password"])
+    user.save()
+    forget_principal(user)
+    return user

@@ -6,20 +6,21 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from enterprises.models import Enterprise
 from enterprises.permissions import can_record_progress
+from partners.access import principal_of
 from reports.models import Indicator, KpiMeasurement
 from score_platform.permissions import require
 from score_platform.services import (
-    BulkValidationError,
     Errors,
     apply_changes,
     copy_to_history,
+    delete_unless_protected,
     save_validated,
 )
 
@@ -36,12 +37,12 @@ def measurement_validate(measurement: KpiMeasurement, *, siblings=None) -> None:
     """Value range, period, one value per month, one baseline, nothing before the baseline.
 
     ``siblings`` are the enterprise's other values of the same indicator when the caller
-    already holds them (a bulk write checks a whole file against its own rows); otherwise
-    they are read from the database.
+    already holds them (a bulk write checks a batch against the stored values and its own
+    earlier rows); otherwise they are read from the database, in one query.
     """
-    errors = Errors()
-    _check_value_and_period(measurement, errors)
-    errors.raise_if_any()
+    errors = measurement_field_errors(measurement)
+    if errors:
+        errors.raise_if_any()
     if siblings is None:
         siblings = KpiMeasurement.objects.filter(
             enterprise_id=measurement.enterprise_id, indicator_id=measurement.indicator_id
@@ -56,38 +57,6 @@ def measurement_validate(measurement: KpiMeasurement, *, siblings=None) -> None:
     if verifier is not None and verifier.organisation_id != measurement.enterprise.partner_id:
         errors.add("verified_by", _("The verifying trainer works for another organisation."))
     errors.raise_if_any()
-
-
-def _check_value_and_period(measurement: KpiMeasurement, errors: Errors) -> None:
-    indicator: Indicator = measurement.indicator
-    value = measurement.value
-    period = measurement.period
-    if value is None:
-        errors.add("value", _("Give the value as a number."))
-    else:
-        try:
-            value = Decimal(value)
-        except (InvalidOperation, TypeError, ValueError):
-            errors.add("value", _("Give the value as a number."))
-            errors.raise_if_any()
-        if not value.is_finite():
-            errors.add("value", _("Give the value as a number."))
-        elif value < 0:
-            errors.add("value", _("A KPI value cannot be negative."))
-        elif indicator.is_percentage and value > 100:
-            errors.add(
-                "value",
-                _("%(indicator)s is a percentage: the value is at most 100.")
-                % {"indicator": indicator.name},
-            )
-        elif value > MAX_VALUE:
-            errors.add("value", _("This value is too large."))
-    if period is None:
-        errors.add("period", _("Give the month of the value (YYYY-MM-01)."))
-    elif period.day != 1:
-        errors.add("period", _("A period is a month; give its first day (YYYY-MM-01)."))
-    elif period > month_start(timezone.localdate()):
-        errors.add("period", _("The period cannot be in the future."))
 
 
 def _check_against_siblings(measurement: KpiMeasurement, others: list, errors: Errors) -> None:
@@ -125,6 +94,41 @@ def _check_against_siblings(measurement: KpiMeasurement, others: list, errors: E
             _("The %(indicator)s baseline is %(month)s; no value can come before it.")
             % {"indicator": indicator.name, "month": baseline.period.strftime("%Y-%m")},
         )
+
+
+def measurement_field_errors(measurement: KpiMeasurement) -> Errors:
+    """The checks of one measurement that need no other row: value range and period."""
+    errors = Errors()
+    indicator: Indicator = measurement.indicator
+    value = measurement.value
+    period = measurement.period
+    if value is None:
+        errors.add("value", _("Give the value as a number."))
+    else:
+        try:
+            value = Decimal(value)
+        except (InvalidOperation, TypeError, ValueError):
+            errors.add("value", _("Give the value as a number."))
+            errors.raise_if_any()
+        if not value.is_finite():
+            errors.add("value", _("Give the value as a number."))
+        elif value < 0:
+            errors.add("value", _("A KPI value cannot be negative."))
+        elif indicator.is_percentage and value > 100:
+            errors.add(
+                "value",
+                _("%(indicator)s is a percentage: the value is at most 100.")
+                % {"indicator": indicator.name},
+            )
+        elif value > MAX_VALUE:
+            errors.add("value", _("This value is too large."))
+    if period is None:
+        errors.add("period", _("Give the month of the value (YYYY-MM-01)."))
+    elif period.day != 1:
+        errors.add("period", _("A period is a month; give its first day (YYYY-MM-01)."))
+    elif period > month_start(timezone.localdate()):
+        errors.add("period", _("The period cannot be in the future."))
+    return errors
 
 
 @transaction.atomic
@@ -178,13 +182,58 @@ def measurement_delete(*, actor, measurement: KpiMeasurement) -> None:
     measurement.delete()
 
 
-# --- bulk writes (imports) --------------------------------------------------------------
+# --- the indicator catalogue (used by the ILO admin) ------------------------------------
+
+
+def indicator_validate(indicator: Indicator) -> None:
+    errors = Errors()
+    if not (indicator.code or "").strip():
+        errors.add("code", _("Give the indicator a code such as defect_rate."))
+    if (
+        indicator.pk
+        and indicator.is_percentage
+        and KpiMeasurement.objects.filter(indicator_id=indicator.pk, value__gt=100).exists()
+    ):
+        errors.add(
+            "is_percentage",
+            _("Some reported values of this indicator exceed 100; it cannot become a percentage."),
+        )
+    errors.raise_if_any()
+
+
+@transaction.atomic
+def indicator_save(*, actor, indicator: Indicator) -> Indicator:
+    """Add an indicator to the KPI catalogue or change one (kpis.md)."""
+    require(principal_of(actor).is_ilo_admin, _("Only ILO administrators manage indicators."))
+    indicator.code = (indicator.code or "").strip()
+    indicator_validate(indicator)
+    save_validated(indicator, actor=actor)
+    return indicator
+
+
+@transaction.atomic
+def indicator_delete(*, actor, indicator: Indicator) -> None:
+    """Remove an indicator nobody reported; one with measurements stays in the catalogue."""
+    require(principal_of(actor).is_ilo_admin, _("Only ILO administrators manage indicators."))
+    delete_unless_protected(indicator, actor=actor)
+
+
+# --- many measurements at once ----------------------------------------------------------
+
+
+class BulkValidationError(Exception):
+    """Rows that break the rules, by index in the batch: ``{3: {"period": ["…"]}}``."""
+
+    def __init__(self, rows: dict[int, dict[str, list[str]]]):
+        super().__init__(rows)
+        self.rows = rows
+
 
 BULK_BATCH_SIZE = 1000
-# The fields a row may set; a row that changes none of them is left alone.
+# The fields a row may set besides its enterprise, indicator and period.
 BULK_FIELDS = ("value", "is_baseline", "source", "note", "verified_by")
-# The fields a row sets whose shape the model checks (choices, digits, length); the
-# foreign keys are the batch's own objects and need no lookup.
+# The fields whose shape the model checks (choices, digits, length); the foreign keys are
+# the batch's own objects and need no lookup.
 _BULK_CHECKED_FIELDS = ("value", "source", "note")
 # An IN list of this many ids at most per query (well under SQLite's variable limit).
 _ID_CHUNK = 1000
@@ -192,9 +241,10 @@ _ID_CHUNK = 1000
 
 @dataclass(frozen=True)
 class BulkOutcome:
-    """What a bulk write did, in all and row by row ("created", "updated", "unchanged")."""
+    """What a bulk write did, row by row: "created", "updated" or "unchanged"."""
 
     actions: list[str]
+    measurements: list[KpiMeasurement]
 
     @property
     def created(self) -> int:
@@ -210,22 +260,35 @@ class BulkOutcome:
 
 
 @transaction.atomic
+def measurements_record_bulk(*, actor, rows: list[dict]) -> list[KpiMeasurement]:
+    """Record a batch of new measurements: every row is saved, or none is.
+
+    Each row holds what :func:`measurement_record` takes (``enterprise``, ``indicator``,
+    ``period``, ``value`` and optional fields). A month that already has a value is an
+    error, as it is for measurement_record. The rules are measurement_validate's, checked
+    against the stored values and the batch's earlier rows in a few queries rather than
+    several per row. A rule broken anywhere raises :class:`BulkValidationError` naming each
+    bad row; a row the actor may not write raises PermissionDenied for the whole batch.
+    """
+    outcome = _bulk_save(actor=actor, rows=rows, correct_stored=False)
+    return outcome.measurements
+
+
+@transaction.atomic
 def measurements_bulk_upsert(
     *, actor, rows: Sequence[dict], on_progress: Callable[[int, int], None] | None = None
 ) -> BulkOutcome:
-    """Record or correct many KPI values at once: all are saved, or none.
+    """Record or correct many KPI values at once (a spreadsheet import): all, or none.
 
-    Each row has ``enterprise``, ``indicator``, ``period`` and ``value``, and may have
-    ``is_baseline``, ``source``, ``note`` and ``verified_by`` (absent ones keep their stored
-    or default value). A row for a month that already has a value corrects it; a row that
-    changes nothing is left alone, so the same rows sent twice write nothing the second
-    time. Every row meets measurement_validate's rules, checked against the values as they
-    will stand after the whole batch (a baseline and the months after it may come in one
-    file, in any order). Set-based: a few queries per thousand rows, and one audit-history
-    record per row written.
-
-    Raises BulkValidationError with each failing row's field errors.
+    Like :func:`measurements_record_bulk`, except that a row for a month that already has a
+    value corrects it, and a row that changes nothing is left alone: the same rows sent
+    twice write nothing the second time. Fields a row leaves out keep their stored (or
+    default) value.
     """
+    return _bulk_save(actor=actor, rows=rows, correct_stored=True, on_progress=on_progress)
+
+
+def _bulk_save(*, actor, rows, correct_stored: bool, on_progress=None) -> BulkOutcome:
     enterprises = {row["enterprise"].pk: row["enterprise"] for row in rows}
     indicators = {row["indicator"].pk: row["indicator"] for row in rows}
     for enterprise in enterprises.values():
@@ -233,58 +296,109 @@ def measurements_bulk_upsert(
             can_record_progress(actor, partner_id=enterprise.partner_id),
             _("You may not report KPIs for %(enterprise)s.") % {"enterprise": enterprise.name},
         )
-    groups, by_key = _measurements_for_update(enterprises, indicators)
+    stored, by_key = _stored_for_update(enterprises, indicators)
+    reporter = actor if getattr(actor, "is_authenticated", False) else None
 
     actions: list[str] = []
     touched: list[tuple[int, KpiMeasurement]] = []
     row_errors: dict[int, dict[str, list[str]]] = {}
     seen: set[tuple] = set()
-    reporter = actor if getattr(actor, "is_authenticated", False) else None
     for index, row in enumerate(rows):
-        enterprise, indicator, period = row["enterprise"], row["indicator"], row["period"]
-        key = (enterprise.pk, indicator.pk, period)
+        key = (row["enterprise"].pk, row["indicator"].pk, row["period"])
         if key in seen:
             row_errors[index] = {
                 "period": [_("This enterprise, indicator and month come twice in the batch.")]
             }
-            actions.append("error")
+            actions.append("refused")
             continue
         seen.add(key)
-        values = _bulk_values(row)
-        measurement = by_key.get(key)
-        if measurement is None:
-            measurement = KpiMeasurement(
-                enterprise=enterprise,
-                indicator=indicator,
-                period=period,
-                reported_by=reporter,
-                **values,
-            )
-            groups.setdefault((enterprise.pk, indicator.pk), []).append(measurement)
-            by_key[key] = measurement
-            actions.append("created")
-        else:
-            changed = [name for name in values if _differs(measurement, name, values[name])]
-            if not changed:
-                actions.append("unchanged")
-                continue
-            for name in changed:
-                setattr(measurement, name, values[name])
-            actions.append("updated")
-        touched.append((index, measurement))
+        existing = by_key.get(key) if correct_stored else None
+        try:
+            if existing is None:
+                measurement = _new_measurement(row, reporter)
+                action = "created"
+            else:
+                measurement, action = existing, _correct(existing, row)
+        except ValidationError as error:
+            row_errors[index] = error.message_dict
+            actions.append("refused")
+            continue
+        actions.append(action)
+        if action != "unchanged":
+            touched.append((index, measurement))
 
+    # Each row is checked against the stored values it leaves alone and the batch's rows
+    # before it, so every broken rule is reported once, on the later of the two rows.
+    touched_ids = {id(measurement) for _index, measurement in touched}
+    accepted = {
+        key: [measurement for measurement in group if id(measurement) not in touched_ids]
+        for key, group in stored.items()
+    }
     for index, measurement in touched:
-        siblings = groups[(measurement.enterprise_id, measurement.indicator_id)]
+        siblings = accepted.setdefault((measurement.enterprise_id, measurement.indicator_id), [])
         try:
             measurement_validate(measurement, siblings=siblings)
             _check_fields(measurement)
         except ValidationError as error:
             row_errors[index] = error.message_dict
+            continue
+        siblings.append(measurement)
     if row_errors:
-        raise BulkValidationError(row_errors)
+        raise BulkValidationError(
+            {index: _named(messages) for index, messages in sorted(row_errors.items())}
+        )
+    written = [measurement for _index, measurement in touched]
+    _bulk_write(actor, written, on_progress=on_progress)
+    return BulkOutcome(actions=actions, measurements=written)
 
-    _bulk_write(actor, [m for _i, m in touched], on_progress=on_progress)
-    return BulkOutcome(actions=actions)
+
+def _new_measurement(row: dict, reporter) -> KpiMeasurement:
+    measurement = KpiMeasurement(
+        enterprise=row["enterprise"],
+        indicator=row["indicator"],
+        period=row["period"],
+        value=_number(row["value"]),
+        reported_by=reporter,
+    )
+    fields = {
+        key: value
+        for key, value in row.items()
+        if key not in {"enterprise", "indicator", "period", "value"}
+    }
+    apply_changes(measurement, fields, allowed=MEASUREMENT_FIELDS - {"period", "value"})
+    return measurement
+
+
+def _correct(measurement: KpiMeasurement, row: dict) -> str:
+    """Set what the row changes on a stored value: "updated", or "unchanged"."""
+    values = {"value": _number(row["value"])}
+    values.update({name: row[name] for name in BULK_FIELDS if name in row and name != "value"})
+    unknown = set(row) - {"enterprise", "indicator", "period", *BULK_FIELDS}
+    if unknown:
+        raise ValidationError({name: [_("This field cannot be changed here.")] for name in unknown})
+    if "source" in values:
+        values["source"] = values["source"] or KpiMeasurement.Source.RECORDS
+    if "note" in values:
+        values["note"] = values["note"] or ""
+    changed = [name for name, value in values.items() if _differs(measurement, name, value)]
+    for name in changed:
+        setattr(measurement, name, values[name])
+    return "updated" if changed else "unchanged"
+
+
+def _number(value):
+    if isinstance(value, Decimal) or value is None:
+        return value
+    # What is not a number stays as given; measurement_validate explains it in words.
+    with suppress(InvalidOperation, ValueError, TypeError):
+        return Decimal(str(value))
+    return value
+
+
+def _differs(measurement: KpiMeasurement, name: str, value) -> bool:
+    if name == "verified_by":  # compare ids: reading the trainer would cost a query a row
+        return measurement.verified_by_id != (value.pk if value is not None else None)
+    return getattr(measurement, name) != value
 
 
 def _check_fields(measurement: KpiMeasurement) -> None:
@@ -299,33 +413,14 @@ def _check_fields(measurement: KpiMeasurement) -> None:
         raise ValidationError(errors)
 
 
-def _differs(measurement: KpiMeasurement, name: str, value) -> bool:
-    if name == "verified_by":  # compare ids: reading the trainer would cost a query a row
-        return measurement.verified_by_id != (value.pk if value is not None else None)
-    return getattr(measurement, name) != value
+def _named(messages: dict[str, list[str]]) -> dict[str, list[str]]:
+    return {
+        ("non_field_errors" if field == NON_FIELD_ERRORS else field): list(texts)
+        for field, texts in messages.items()
+    }
 
 
-def _bulk_values(row: dict) -> dict:
-    """The fields the row sets: the value always, the others only when the row has them
-    (a file without a ``note`` column leaves the notes as they are)."""
-    value = row["value"]
-    if not isinstance(value, Decimal):
-        # What is not a number stays as given; measurement_validate explains it in words.
-        with suppress(InvalidOperation, ValueError):
-            value = Decimal(str(value))
-    values = {"value": value}
-    if "is_baseline" in row:
-        values["is_baseline"] = bool(row["is_baseline"])
-    if "source" in row:
-        values["source"] = row["source"] or KpiMeasurement.Source.RECORDS
-    if "note" in row:
-        values["note"] = row["note"] or ""
-    if "verified_by" in row:
-        values["verified_by"] = row["verified_by"]
-    return values
-
-
-def _measurements_for_update(enterprises: dict, indicators: dict):
+def _stored_for_update(enterprises: dict, indicators: dict):
     """The stored values of the batch's enterprises and indicators, locked until commit."""
     groups: dict[tuple, list[KpiMeasurement]] = {}
     by_key: dict[tuple, KpiMeasurement] = {}
@@ -339,12 +434,9 @@ def _measurements_for_update(enterprises: dict, indicators: dict):
             # The batch's own objects, so messages name them without another query.
             measurement.enterprise = enterprises[measurement.enterprise_id]
             measurement.indicator = indicators[measurement.indicator_id]
-            groups.setdefault((measurement.enterprise_id, measurement.indicator_id), []).append(
-                measurement
-            )
-            by_key[(measurement.enterprise_id, measurement.indicator_id, measurement.period)] = (
-                measurement
-            )
+            key = (measurement.enterprise_id, measurement.indicator_id)
+            groups.setdefault(key, []).append(measurement)
+            by_key[(*key, measurement.period)] = measurement
     return groups, by_key
 
 

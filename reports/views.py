@@ -20,7 +20,6 @@ from reports.permissions import can_see_measurements
 from reports.selectors import enterprise_kpi_table, indicators
 from score_platform.forms import add_service_errors
 from score_platform.permissions import require
-from score_platform.services import BulkValidationError
 
 HISTORY_LIMIT = 500
 
@@ -79,8 +78,8 @@ def kpi_entry(request, enterprise_pk, period: date):
             outcome = services.measurements_record_month(
                 actor=request.user, enterprise=enterprise, period=period, entries=entries
             )
-        except BulkValidationError as error:
-            for index, field_errors in error.row_errors.items():
+        except services.BulkValidationError as error:
+            for index, field_errors in error.rows.items():
                 add_service_errors(
                     recorded[index]["form"],
                     ValidationError(field_errors),

@@ -5,7 +5,9 @@ from typing import Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, ObjectDoesNotExist, ValidationError
 from django.db import IntegrityError, connection, models, transaction
+from django.db.models import ProtectedError
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 
 class Errors:
@@ -88,18 +90,28 @@ def save_validated(instance: models.Model, *, actor=None, exclude: Iterable[str]
         ) from error
 
 
-class BulkValidationError(ValidationError):
-    """Problems with rows of a bulk write, by the row's index in the batch; nothing was saved.
+def delete_unless_protected(instance: models.Model, *, actor=None) -> None:
+    """Delete with the audit user, or explain in words which records still depend on it.
 
-    ``row_errors`` maps an index (from 0) to ``{field: [message, ...]}``. It is a
-    ValidationError, so a caller that does not look at rows still answers 400.
+    Protected references (``on_delete=PROTECT``) would otherwise surface as a 500.
     """
-
-    def __init__(self, row_errors: dict[int, dict[str, list[str]]]):
-        self.row_errors = row_errors
-        super().__init__(
-            "%(count)s rows have problems; nothing was saved.", params={"count": len(row_errors)}
+    if actor is not None and getattr(actor, "is_authenticated", False):
+        instance._history_user = actor
+    try:
+        with transaction.atomic():
+            instance.delete()
+    except ProtectedError as error:
+        blockers = sorted(
+            {str(blocker._meta.verbose_name_plural) for blocker in error.protected_objects}
         )
+        raise ValidationError(
+            {
+                NON_FIELD_ERRORS: [
+                    _("%(object)s cannot be deleted while %(blockers)s refer to it.")
+                    % {"object": instance, "blockers": ", ".join(blockers)}
+                ]
+            }
+        ) from error
 
 
 # Ids per statement, under SQLite's conservative limit of 999 parameters.

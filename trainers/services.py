@@ -7,7 +7,12 @@ from django.utils.translation import gettext as _
 
 from partners.models import Organisation
 from score_platform.permissions import require
-from score_platform.services import Errors, apply_changes, save_validated
+from score_platform.services import (
+    Errors,
+    apply_changes,
+    delete_unless_protected,
+    save_validated,
+)
 from trainers.models import Certification, Trainer
 from trainers.permissions import can_manage_certifications, can_manage_trainer
 from trainers.selectors import trainer_is_certified
@@ -122,3 +127,20 @@ def certification_update(*, actor, certification: Certification, **changes) -> C
     certification_validate(certification)
     save_validated(certification, actor=actor)
     return certification
+
+
+@transaction.atomic
+def trainer_delete(*, actor, trainer: Trainer) -> None:
+    """Remove a trainer profile; one who led sessions or visits stays on the record."""
+    require(
+        can_manage_trainer(actor, organisation_id=trainer.organisation_id),
+        _("You may not remove this trainer."),
+    )
+    delete_unless_protected(trainer, actor=actor)
+
+
+@transaction.atomic
+def certification_delete(*, actor, certification: Certification) -> None:
+    """Withdraw a certification awarded by mistake; a lapsed one keeps its expiry date."""
+    require(can_manage_certifications(actor), _("Only ILO administrators change certifications."))
+    delete_unless_protected(certification, actor=actor)

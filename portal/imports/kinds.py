@@ -17,7 +17,6 @@ from portal.imports.reading import ImportFileError
 from reports import services as report_services
 from reports.models import KpiMeasurement
 from reports.selectors import indicators
-from score_platform.services import BulkValidationError
 
 CHUNK = 1000
 
@@ -93,7 +92,7 @@ class ImportKind:
     # Columns an export of the same list carries that an import ignores.
     ignored_columns: frozenset[str] = frozenset()
     # Service field names → file columns, for messages.
-    field_columns: dict[str, str] = {}
+    field_columns: dict[str, str] = {"non_field_errors": ""}
 
     @property
     def column_names(self) -> list[str]:
@@ -335,7 +334,7 @@ class ParticipantImport(ImportKind):
             "yes",
         ),
     )
-    field_columns = {"enterprise": "enterprise_id"}
+    field_columns = {"enterprise": "enterprise_id", "non_field_errors": ""}
 
     def read_enterprise_id(self, value):
         return cells.integer(value)
@@ -447,7 +446,7 @@ class KpiMeasurementImport(ImportKind):
         ),
         ImportColumn("note", False, gettext_lazy("Optional note"), ""),
     )
-    field_columns = {"enterprise": "enterprise_id", "verified_by": "", "is_baseline": "is_baseline"}
+    field_columns = {"enterprise": "enterprise_id", "verified_by": "", "non_field_errors": ""}
 
     def __init__(self):
         self._indicators = None
@@ -512,8 +511,8 @@ class KpiMeasurementImport(ImportKind):
             outcome = report_services.measurements_bulk_upsert(
                 actor=context.actor, rows=batch, on_progress=progress
             )
-        except BulkValidationError as error:
-            for index, field_errors in error.row_errors.items():
+        except report_services.BulkValidationError as error:
+            for index, field_errors in error.rows.items():
                 result.problems += problems_from(
                     ValidationError(field_errors), rows[index].row, self.field_columns
                 )

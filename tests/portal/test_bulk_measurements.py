@@ -7,8 +7,11 @@ import pytest
 from django.core.exceptions import PermissionDenied
 
 from reports.models import KpiMeasurement
-from reports.services import measurements_bulk_upsert, measurements_record_month
-from score_platform.services import BulkValidationError
+from reports.services import (
+    BulkValidationError,
+    measurements_bulk_upsert,
+    measurements_record_month,
+)
 from tests import factories
 from tests.factories import indicator
 
@@ -89,8 +92,8 @@ def test_one_bad_row_saves_nothing_and_names_the_row_and_field(world):
                 row(enterprise, period=date(2024, 2, 1)),
             ],
         )
-    assert list(caught.value.row_errors) == [1]
-    assert "at most 100" in caught.value.row_errors[1]["value"][0]
+    assert list(caught.value.rows) == [1]
+    assert "at most 100" in caught.value.rows[1]["value"][0]
     assert not KpiMeasurement.objects.exists()
 
 
@@ -109,7 +112,7 @@ def test_the_rules_hold_against_the_stored_values_and_the_batch(world):
                 row(enterprise, period=date(2024, 6, 1)),  # the same month twice
             ],
         )
-    errors = caught.value.row_errors
+    errors = caught.value.rows
     assert "baseline is 2024-03" in errors[0]["period"][0]
     assert "already has a Defective products baseline" in errors[1]["is_baseline"][0]
     assert "twice" in errors[3]["period"][0]
@@ -125,8 +128,8 @@ def test_a_future_month_and_a_negative_value_are_refused_in_words(world):
                 row(world.sgs_enterprise, period=date(2024, 1, 1), value="-1"),
             ],
         )
-    assert "future" in caught.value.row_errors[0]["period"][0]
-    assert "negative" in caught.value.row_errors[1]["value"][0]
+    assert "future" in caught.value.rows[0]["period"][0]
+    assert "negative" in caught.value.rows[1]["value"][0]
 
 
 def test_another_partners_enterprise_is_refused_before_anything_is_read(world):
