@@ -216,11 +216,17 @@ def _run_safely(job: ImportJob, *, commit: bool) -> bool:
     job.created_count = values.count("created")
     job.updated_count = values.count("updated")
     job.unchanged_count = values.count("unchanged")
+    refused = {problem.row for problem in problems}
     job.preview = {
         "columns": run.headers,
         "rows": [
-            {"row": row.row, "action": run.actions.get(row.row, ""), "cells": row.raw}
-            for row in run.parsed[:PREVIEW_ROWS]
+            {
+                "row": row,
+                # A row with no problem of its own in a refused file was rolled back too.
+                "action": "problem" if row in refused else run.actions.get(row, "ok"),
+                "cells": cells,
+            }
+            for row, cells in run.first_rows
         ],
     }
     return not problems
@@ -230,6 +236,7 @@ def _run_safely(job: ImportJob, *, commit: bool) -> bool:
 class RunOutcome:
     rows_read: int
     headers: list[str]
+    first_rows: list[tuple[int, list[str]]]
     parsed: list[ParsedRow]
     actions: dict[int, str]
     problems: list[Problem]
@@ -245,6 +252,7 @@ def _run(job: ImportJob, *, commit: bool) -> RunOutcome:
         estimated = table.estimated_rows or 0
         parsed: list[ParsedRow] = []
         problems: list[Problem] = []
+        first_rows: list[tuple[int, list[str]]] = []
         number = 0
         for number, (row, cells) in enumerate(table.rows, start=1):
             if number > settings.IMPORT_MAX_ROWS:
@@ -260,7 +268,9 @@ def _run(job: ImportJob, *, commit: bool) -> RunOutcome:
             values, row_problems = kind.parse(row, by_column)
             problems += row_problems
             if not row_problems:
-                parsed.append(ParsedRow(row=row, values=values, raw=[_shown(c) for c in cells]))
+                parsed.append(ParsedRow(row=row, values=values))
+            if len(first_rows) < PREVIEW_ROWS:
+                first_rows.append((row, [_shown(cell) for cell in cells]))
             if number % PROGRESS_EVERY == 0:
                 _report(job.pk, "reading", number, max(estimated, number))
     if not parsed and not problems:
@@ -278,6 +288,7 @@ def _run(job: ImportJob, *, commit: bool) -> RunOutcome:
     return RunOutcome(
         rows_read=number,
         headers=table.headers,
+        first_rows=first_rows,
         parsed=parsed,
         actions=result.actions,
         problems=problems,

@@ -44,7 +44,6 @@ class Problem:
 class ParsedRow:
     row: int  # the row number a spreadsheet shows (the header is row 1)
     values: dict
-    raw: list
 
 
 @dataclass

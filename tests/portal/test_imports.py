@@ -93,6 +93,8 @@ def test_a_file_with_one_bad_row_saves_nothing_and_lists_the_row(
     assert "at most 100" in messages[5]
     assert "No enterprise with id" in messages[6]
     assert not KpiMeasurement.objects.exists()
+    preview = {row["row"]: row["action"] for row in job.preview["rows"]}
+    assert preview == {2: "ok", 3: "ok", 4: "ok", 5: "problem", 6: "problem", 7: "problem"}
 
     page = client.get(reverse("portal:import-detail", args=[job.pk]))
     assert b"nothing was imported" in page.content
