@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Count
-from django.http import HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
@@ -257,7 +257,7 @@ def _block_response(request, session, enterprise_pk, *, participant_form=None):
     )
     block = next((block for block in blocks if block.enterprise.pk == enterprise_pk), None)
     if block is None:
-        return HttpResponse(status=404)
+        raise Http404(_("This enterprise is not in the session."))
     return render(
         request,
         "modules/attendance_block.html",
@@ -301,7 +301,8 @@ def attendance_record(request, pk):
     error = None
     if not form.is_valid():
         if "participant" in form.errors:
-            return HttpResponse(status=404)
+            # Another partner's participant reads exactly like one that does not exist.
+            raise Http404(_("No such participant."))
         error = " ".join(form.errors.get("days_attended", []))
         participant = form.cleaned_data["participant"]
     else:
