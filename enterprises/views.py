@@ -127,11 +127,6 @@ def enterprise_detail(request, pk):
         "can_manage": can_manage_enterprise(user, partner_id=enterprise.partner_id),
         "can_record": can_record_progress(user, partner_id=enterprise.partner_id),
         "personal": personal,
-        "visits": list(
-            visits_visible_to(user).filter(enrolment__enterprise=enterprise).order_by("-visited_on")
-        )
-        if personal
-        else [],
         # Brands see how many visits there were, not who made them or what they found.
         "visit_count": sum(enrolment.visit_count for enrolment in enrolment_list),
         "reporting_month": previous_month(),
@@ -145,6 +140,11 @@ def enterprise_detail(request, pk):
         kpi_rows = enterprise_kpi_table(user, enterprise=enterprise)
         context.update(
             participants=list(participants_visible_to(user).filter(enterprise=enterprise)),
+            visits=list(
+                visits_visible_to(user)
+                .filter(enrolment__enterprise=enterprise)
+                .order_by("-visited_on", "id")
+            ),
             team=improvement_team_composition(enterprise=enterprise),
             projects_by_status=[
                 (status, [project for project in projects if project.status == status])
