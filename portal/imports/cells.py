@@ -7,6 +7,7 @@ check shape only; the services decide whether a value is allowed.
 import datetime
 import re
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 from django.utils.translation import gettext as _
 from django_countries import countries
@@ -106,12 +107,18 @@ def choice(value, choices, *, required: bool = True, default: str = "") -> str:
 
 def country(value) -> str:
     word = required_text(value)
-    code = countries.by_name(word) or (word.upper() if word.upper() in countries else "")
+    code = word.upper() if len(word) == 2 and word.upper() in countries else _country_named(word)
     if not code:
         raise CellError(
             _("Unknown country “%(value)s”; give its ISO code, like CN.") % {"value": word}
         )
     return code
+
+
+@lru_cache(maxsize=512)
+def _country_named(name: str) -> str:
+    # Looking a name up walks every country's translated name: worth remembering.
+    return countries.by_name(name)
 
 
 def month(value) -> datetime.date:
