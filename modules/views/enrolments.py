@@ -67,6 +67,8 @@ def visible_enrolment(request, pk) -> Enrolment:
 
 @login_required
 def enrolment_list(request):
+    # Brands read their suppliers' progress on the enterprise page and their dashboard.
+    require(can_see_personal_data(request.user), _("This page is for partners and ILO staff."))
     filterset = EnrolmentFilter(request.GET, queryset=enrolments_visible_to(request.user))
     queryset = filterset.qs
     if not request.GET.get("ordering"):

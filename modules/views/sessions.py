@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from enterprises.permissions import can_record_progress
+from enterprises.permissions import can_record_progress, can_see_personal_data
 from enterprises.selectors import participants_visible_to
 from modules import services
 from modules.filters import ClassroomSessionFilter
@@ -127,6 +127,7 @@ def _session_form(request, data, *, instance=None, choices=None, initial=None):
 
 @login_required
 def session_list(request):
+    require(can_see_personal_data(request.user), _("This page is for partners and ILO staff."))
     sessions = classroom_sessions_visible_to(request.user).annotate(
         participant_count=Count("attendance")
     )

@@ -116,7 +116,7 @@ def test_enrolment_pages_answer_404_outside_the_scope_and_403_to_brands(client, 
         == 404
     )
     client.force_login(world.users.inditex_viewer)
-    for url in urls:
+    for url in urls + [reverse("modules:enrolment-list")]:
         assert client.get(url).status_code == 403, url
     assert client.get(enrol_url(world.sgs_enterprise)).status_code == 403
 
@@ -294,6 +294,7 @@ def test_session_pages_are_404_for_another_partner_and_403_for_brands(client, wo
     client.force_login(world.users.inditex_viewer)
     assert client.get(urls[0]).status_code == 404  # brands see no sessions at all
     assert client.get(reverse("modules:classroom-session-create")).status_code == 403
+    assert client.get(reverse("modules:classroom-session-list")).status_code == 403
 
 
 def test_a_session_is_edited_with_its_trainers(client, world, enrolled):
