@@ -1,11 +1,12 @@
 """Scoped reads of enrolments, classroom sessions, attendance, visits and improvement projects."""
 
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from enterprises.selectors import enterprises_visible_to
+from enterprises.selectors import enterprises_visible_to, participants_visible_to
 from modules.models import (
     Attendance,
     ClassroomSession,
@@ -103,4 +104,79 @@ def enrolments_with_overdue_follow_up(queryset: QuerySet[Enrolment], *, today=No
         )
         .filter(Exists(classroom_ended))
         .filter(follow_ups__lt=F("module__recommended_visits"))
+    )
+
+
+def enrolment_status_timelines(enrolment_ids) -> dict[int, list[dict]]:
+    """Each enrolment's status changes from its audit history: status, when and by whom.
+
+    ``enrolment_ids`` come from a scoped selector; one query whatever their number.
+    """
+    timelines: dict[int, list[dict]] = {}
+    records = (
+        Enrolment.history.filter(id__in=list(enrolment_ids))
+        .order_by("id", "history_date", "history_id")
+        .values("id", "status", "history_date", "history_user__username")
+    )
+    for record in records:
+        steps = timelines.setdefault(record["id"], [])
+        if steps and steps[-1]["status"] == record["status"]:
+            continue
+        steps.append(
+            {
+                "status": record["status"],
+                "label": Enrolment.Status(record["status"]).label,
+                "when": record["history_date"],
+                "who": record["history_user__username"],
+            }
+        )
+    return timelines
+
+
+@dataclass
+class AttendanceBlock:
+    """One enterprise's participants on a session's attendance grid."""
+
+    enterprise: object
+    rows: list = field(default_factory=list)  # (participant, attendance or None)
+
+    @property
+    def attending(self) -> int:
+        return sum(1 for _participant, attendance in self.rows if attendance is not None)
+
+
+def session_attendance_grid(user, *, session, extra_enterprise_ids=()) -> list[AttendanceBlock]:
+    """The enterprises in the session (those with a participant on its list, plus any being
+    added) with all their participants and each one's attendance. Three queries."""
+    attendance = {
+        record.participant_id: record
+        for record in attendance_visible_to(user)
+        .filter(session=session)
+        .select_related("participant__enterprise")
+    }
+    enterprise_ids = {record.participant.enterprise_id for record in attendance.values()}
+    enterprise_ids |= {int(pk) for pk in extra_enterprise_ids}
+    if not enterprise_ids:
+        return []
+    blocks = {
+        enterprise.pk: AttendanceBlock(enterprise=enterprise)
+        for enterprise in enterprises_visible_to(user)
+        .filter(pk__in=enterprise_ids, partner_id=session.partner_id)
+        .order_by("name", "id")
+    }
+    for participant in participants_visible_to(user).filter(enterprise_id__in=list(blocks)):
+        blocks[participant.enterprise_id].rows.append((participant, attendance.get(participant.pk)))
+    return list(blocks.values())
+
+
+def enterprises_for_session(user, *, session):
+    """Enterprises that may join a session: the partner's, with a live enrolment in its module."""
+    live = Enrolment.objects.filter(
+        enterprise_id=OuterRef("pk"), module_id=session.module_id
+    ).exclude(status=Enrolment.Status.WITHDRAWN)
+    return (
+        enterprises_visible_to(user)
+        .filter(partner_id=session.partner_id)
+        .filter(Exists(live))
+        .order_by("name", "id")
     )

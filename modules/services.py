@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from enterprises.models import Enterprise, Participant
 from enterprises.permissions import can_record_progress
+from enterprises.services import participant_create
 from modules.models import (
     Attendance,
     ClassroomSession,
@@ -605,6 +606,21 @@ def improvement_project_update(
 
 def _user_or_none(actor):
     return actor if getattr(actor, "is_authenticated", False) else None
+
+
+@transaction.atomic
+def attendance_record_new_participant(
+    *, actor, session: ClassroomSession, enterprise: Enterprise, days_attended: int, **fields
+) -> Attendance:
+    """Add a participant of an enterprise and put them on the session's list, in one step.
+
+    Either both are saved or neither: a participant is not left behind when the
+    attendance is refused (an enterprise not enrolled in the module, say).
+    """
+    participant = participant_create(actor=actor, enterprise=enterprise, **fields)
+    return attendance_record(
+        actor=actor, session=session, participant=participant, days_attended=days_attended
+    )
 
 
 # --- deletions (used by the ILO admin) ---------------------------------------------------

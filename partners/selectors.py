@@ -113,3 +113,14 @@ def partner_licensed_in_country(*, partner_id: int, country: str, on: date) -> b
         valid_until__gte=on,
         countries__contains=str(country),
     ).exists()
+
+
+def partners_served_by(user) -> QuerySet[Organisation]:
+    """The partner organisations the user works for: ILO staff any, a partner its own."""
+    principal = principal_of(user)
+    partners = Organisation.objects.filter(kind=Organisation.Kind.PARTNER)
+    if principal.is_ilo:
+        return partners
+    if principal.is_partner:
+        return partners.filter(pk=principal.organisation_id)
+    return partners.none()

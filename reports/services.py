@@ -1,5 +1,8 @@
 """Every write to KPI measurements, with the rules of kpis.md and domain.md in words."""
 
+from collections.abc import Callable, Sequence
+from contextlib import suppress
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from functools import partial
@@ -8,7 +11,6 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from simple_history.utils import bulk_create_with_history
 
 from enterprises.models import Enterprise
 from enterprises.permissions import can_record_progress
@@ -18,6 +20,7 @@ from score_platform.permissions import require
 from score_platform.services import (
     Errors,
     apply_changes,
+    copy_to_history,
     delete_unless_protected,
     save_validated,
 )
@@ -31,18 +34,38 @@ def month_start(day: date) -> date:
     return day.replace(day=1)
 
 
-def measurement_validate(measurement: KpiMeasurement) -> None:
-    """Value range, period, one value per month, one baseline, nothing before the baseline."""
+def measurement_validate(measurement: KpiMeasurement, *, siblings=None) -> None:
+    """Value range, period, one value per month, one baseline, nothing before the baseline.
+
+    ``siblings`` are the enterprise's other values of the same indicator when the caller
+    already holds them (a bulk write checks a batch against the stored values and its own
+    earlier rows); otherwise they are read from the database, in one query.
+    """
     errors = measurement_field_errors(measurement)
     if errors:
         errors.raise_if_any()
+    if siblings is None:
+        siblings = KpiMeasurement.objects.filter(
+            enterprise_id=measurement.enterprise_id, indicator_id=measurement.indicator_id
+        ).only("id", "period", "is_baseline")
+    others = [
+        sibling
+        for sibling in siblings
+        if sibling is not measurement and (measurement.pk is None or sibling.pk != measurement.pk)
+    ]
+    _check_against_siblings(measurement, others, errors)
+    verifier = measurement.verified_by if measurement.verified_by_id else None
+    if verifier is not None and verifier.organisation_id != measurement.enterprise.partner_id:
+        errors.add("verified_by", _("The verifying trainer works for another organisation."))
+    errors.raise_if_any()
+
+
+def _check_against_siblings(measurement: KpiMeasurement, others: list, errors: Errors) -> None:
     indicator: Indicator = measurement.indicator
     period = measurement.period
-
-    siblings = KpiMeasurement.objects.filter(
-        enterprise_id=measurement.enterprise_id, indicator_id=measurement.indicator_id
-    ).exclude(pk=measurement.pk)
-    if siblings.filter(period=period).exists():
+    if period is None:
+        return
+    if any(sibling.period == period for sibling in others):
         errors.add(
             "period",
             _("%(enterprise)s already has a %(indicator)s value for %(month)s.")
@@ -52,31 +75,26 @@ def measurement_validate(measurement: KpiMeasurement) -> None:
                 "month": period.strftime("%Y-%m"),
             },
         )
+    baseline = next((sibling for sibling in others if sibling.is_baseline), None)
     if measurement.is_baseline:
-        if siblings.filter(is_baseline=True).exists():
+        if baseline is not None:
             errors.add(
                 "is_baseline",
                 _("This enterprise already has a %(indicator)s baseline.")
                 % {"indicator": indicator.name},
             )
-        elif siblings.filter(period__lt=period).exists():
+        elif any(sibling.period < period for sibling in others):
             errors.add(
                 "period",
                 _("There are %(indicator)s values before this month; the baseline comes first.")
                 % {"indicator": indicator.name},
             )
-    else:
-        baseline = siblings.filter(is_baseline=True).only("period").first()
-        if baseline is not None and period < baseline.period:
-            errors.add(
-                "period",
-                _("The %(indicator)s baseline is %(month)s; no value can come before it.")
-                % {"indicator": indicator.name, "month": baseline.period.strftime("%Y-%m")},
-            )
-    verifier = measurement.verified_by if measurement.verified_by_id else None
-    if verifier is not None and verifier.organisation_id != measurement.enterprise.partner_id:
-        errors.add("verified_by", _("The verifying trainer works for another organisation."))
-    errors.raise_if_any()
+    elif baseline is not None and period < baseline.period:
+        errors.add(
+            "period",
+            _("The %(indicator)s baseline is %(month)s; no value can come before it.")
+            % {"indicator": indicator.name, "month": baseline.period.strftime("%Y-%m")},
+        )
 
 
 def measurement_field_errors(measurement: KpiMeasurement) -> Errors:
@@ -216,168 +234,283 @@ class BulkValidationError(Exception):
         self.rows = rows
 
 
+BULK_BATCH_SIZE = 1000
+# The fields a row may set besides its enterprise, indicator and period.
+BULK_FIELDS = ("value", "is_baseline", "source", "note", "verified_by")
+# The fields whose shape the model checks (choices, digits, length); the foreign keys are
+# the batch's own objects and need no lookup.
+_BULK_CHECKED_FIELDS = ("value", "source", "note")
+# An IN list of this many ids at most per query (well under SQLite's variable limit).
+_ID_CHUNK = 1000
+
+
+@dataclass(frozen=True)
+class BulkOutcome:
+    """What a bulk write did, row by row: "created", "updated" or "unchanged"."""
+
+    actions: list[str]
+    measurements: list[KpiMeasurement]
+
+    @property
+    def created(self) -> int:
+        return self.actions.count("created")
+
+    @property
+    def updated(self) -> int:
+        return self.actions.count("updated")
+
+    @property
+    def unchanged(self) -> int:
+        return self.actions.count("unchanged")
+
+
 @transaction.atomic
 def measurements_record_bulk(*, actor, rows: list[dict]) -> list[KpiMeasurement]:
-    """Record a batch of measurements: every row is saved, or none is.
+    """Record a batch of new measurements: every row is saved, or none is.
 
     Each row holds what :func:`measurement_record` takes (``enterprise``, ``indicator``,
-    ``period``, ``value`` and optional fields). The same rules apply, checked against the
-    stored values and the other rows of the batch in a few queries rather than several per
-    row, so a month of a few thousand KPIs saves in one go. A rule broken anywhere raises
-    :class:`BulkValidationError` naming each bad row; a row the actor may not write raises
-    PermissionDenied for the whole batch.
+    ``period``, ``value`` and optional fields). A month that already has a value is an
+    error, as it is for measurement_record. The rules are measurement_validate's, checked
+    against the stored values and the batch's earlier rows in a few queries rather than
+    several per row. A rule broken anywhere raises :class:`BulkValidationError` naming each
+    bad row; a row the actor may not write raises PermissionDenied for the whole batch.
     """
-    for enterprise in {row["enterprise"].pk: row["enterprise"] for row in rows}.values():
+    outcome = _bulk_save(actor=actor, rows=rows, correct_stored=False)
+    return outcome.measurements
+
+
+@transaction.atomic
+def measurements_bulk_upsert(
+    *, actor, rows: Sequence[dict], on_progress: Callable[[int, int], None] | None = None
+) -> BulkOutcome:
+    """Record or correct many KPI values at once (a spreadsheet import): all, or none.
+
+    Like :func:`measurements_record_bulk`, except that a row for a month that already has a
+    value corrects it, and a row that changes nothing is left alone: the same rows sent
+    twice write nothing the second time. Fields a row leaves out keep their stored (or
+    default) value.
+    """
+    return _bulk_save(actor=actor, rows=rows, correct_stored=True, on_progress=on_progress)
+
+
+def _bulk_save(*, actor, rows, correct_stored: bool, on_progress=None) -> BulkOutcome:
+    enterprises = {row["enterprise"].pk: row["enterprise"] for row in rows}
+    indicators = {row["indicator"].pk: row["indicator"] for row in rows}
+    for enterprise in enterprises.values():
         require(
             can_record_progress(actor, partner_id=enterprise.partner_id),
-            _("You may not report KPIs for this enterprise."),
+            _("You may not report KPIs for %(enterprise)s.") % {"enterprise": enterprise.name},
         )
+    stored, by_key = _stored_for_update(enterprises, indicators)
     reporter = actor if getattr(actor, "is_authenticated", False) else None
-    measurements = []
-    row_errors: dict[int, Errors] = {}
-    for index, row in enumerate(rows):
-        fields = {
-            key: value
-            for key, value in row.items()
-            if key not in {"enterprise", "indicator", "period", "value"}
-        }
-        measurement = KpiMeasurement(
-            enterprise=row["enterprise"],
-            indicator=row["indicator"],
-            period=row["period"],
-            value=row["value"],
-            reported_by=reporter,
-        )
-        try:
-            apply_changes(measurement, fields, allowed=MEASUREMENT_FIELDS - {"period", "value"})
-            errors = measurement_field_errors(measurement)
-        except ValidationError as error:
-            errors = Errors()
-            for field, messages in error.message_dict.items():
-                for message in messages:
-                    errors.add(field, message)
-        if errors:
-            row_errors[index] = errors
-        measurements.append(measurement)
 
-    stored = _stored_measurements(measurements)
-    seen_periods: dict[tuple[int, int], set] = {}
-    baselines: dict[tuple[int, int], date] = {
-        key: period
-        for key, stored_rows in stored.items()
-        for period, is_baseline in stored_rows
-        if is_baseline
-    }
-    earliest: dict[tuple[int, int], date] = {
-        key: min(period for period, _is_baseline in stored_rows)
-        for key, stored_rows in stored.items()
-    }
-    for index, measurement in enumerate(measurements):
-        if index in row_errors:
+    actions: list[str] = []
+    touched: list[tuple[int, KpiMeasurement]] = []
+    row_errors: dict[int, dict[str, list[str]]] = {}
+    seen: set[tuple] = set()
+    for index, row in enumerate(rows):
+        key = (row["enterprise"].pk, row["indicator"].pk, row["period"])
+        if key in seen:
+            row_errors[index] = {
+                "period": [_("This enterprise, indicator and month come twice in the batch.")]
+            }
+            actions.append("refused")
             continue
-        key = (measurement.enterprise_id, measurement.indicator_id)
-        period = measurement.period
-        if measurement.is_baseline:
-            if key in baselines:
-                continue
-            baselines[key] = period
-        earliest[key] = min(earliest.get(key, period), period)
-    for index, measurement in enumerate(measurements):
-        if index in row_errors:
+        seen.add(key)
+        existing = by_key.get(key) if correct_stored else None
+        try:
+            if existing is None:
+                measurement = _new_measurement(row, reporter)
+                action = "created"
+            else:
+                measurement, action = existing, _correct(existing, row)
+        except ValidationError as error:
+            row_errors[index] = error.message_dict
+            actions.append("refused")
             continue
-        errors = Errors()
-        key = (measurement.enterprise_id, measurement.indicator_id)
-        indicator = measurement.indicator
-        period = measurement.period
-        stored_periods = {stored_period for stored_period, _is_baseline in stored.get(key, ())}
-        batch_periods = seen_periods.setdefault(key, set())
-        if period in stored_periods or period in batch_periods:
-            errors.add(
-                "period",
-                _("%(enterprise)s already has a %(indicator)s value for %(month)s.")
-                % {
-                    "enterprise": measurement.enterprise.name,
-                    "indicator": indicator.name,
-                    "month": period.strftime("%Y-%m"),
-                },
-            )
-        batch_periods.add(period)
-        baseline = baselines.get(key)
-        if measurement.is_baseline:
-            if baseline != period or any(
-                is_baseline for _period, is_baseline in stored.get(key, ())
-            ):
-                errors.add(
-                    "is_baseline",
-                    _("This enterprise already has a %(indicator)s baseline.")
-                    % {"indicator": indicator.name},
-                )
-            elif earliest[key] < period:
-                errors.add(
-                    "period",
-                    _("There are %(indicator)s values before this month; the baseline comes first.")
-                    % {"indicator": indicator.name},
-                )
-        elif baseline is not None and period < baseline:
-            errors.add(
-                "period",
-                _("The %(indicator)s baseline is %(month)s; no value can come before it.")
-                % {"indicator": indicator.name, "month": baseline.strftime("%Y-%m")},
-            )
-        verifier = measurement.verified_by if measurement.verified_by_id else None
-        if verifier is not None and verifier.organisation_id != measurement.enterprise.partner_id:
-            errors.add("verified_by", _("The verifying trainer works for another organisation."))
-        if errors:
-            row_errors[index] = errors
+        actions.append(action)
+        if action != "unchanged":
+            touched.append((index, measurement))
+
+    # Each row is checked against the stored values it leaves alone and the batch's rows
+    # before it, so every broken rule is reported once, on the later of the two rows.
+    touched_ids = {id(measurement) for _index, measurement in touched}
+    accepted = {
+        key: [measurement for measurement in group if id(measurement) not in touched_ids]
+        for key, group in stored.items()
+    }
+    for index, measurement in touched:
+        siblings = accepted.setdefault((measurement.enterprise_id, measurement.indicator_id), [])
+        try:
+            measurement_validate(measurement, siblings=siblings)
+            _check_fields(measurement)
+        except ValidationError as error:
+            row_errors[index] = error.message_dict
+            continue
+        siblings.append(measurement)
     if row_errors:
         raise BulkValidationError(
-            {index: _error_messages(errors) for index, errors in sorted(row_errors.items())}
+            {index: _named(messages) for index, messages in sorted(row_errors.items())}
         )
+    written = [measurement for _index, measurement in touched]
+    _bulk_write(actor, written, on_progress=on_progress)
+    return BulkOutcome(actions=actions, measurements=written)
+
+
+def _new_measurement(row: dict, reporter) -> KpiMeasurement:
+    measurement = KpiMeasurement(
+        enterprise=row["enterprise"],
+        indicator=row["indicator"],
+        period=row["period"],
+        value=_number(row["value"]),
+        reported_by=reporter,
+    )
+    fields = {
+        key: value
+        for key, value in row.items()
+        if key not in {"enterprise", "indicator", "period", "value"}
+    }
+    apply_changes(measurement, fields, allowed=MEASUREMENT_FIELDS - {"period", "value"})
+    return measurement
+
+
+def _correct(measurement: KpiMeasurement, row: dict) -> str:
+    """Set what the row changes on a stored value: "updated", or "unchanged"."""
+    values = {"value": _number(row["value"])}
+    values.update({name: row[name] for name in BULK_FIELDS if name in row and name != "value"})
+    unknown = set(row) - {"enterprise", "indicator", "period", *BULK_FIELDS}
+    if unknown:
+        raise ValidationError({name: [_("This field cannot be changed here.")] for name in unknown})
+    if "source" in values:
+        values["source"] = values["source"] or KpiMeasurement.Source.RECORDS
+    if "note" in values:
+        values["note"] = values["note"] or ""
+    changed = [name for name, value in values.items() if _differs(measurement, name, value)]
+    for name in changed:
+        setattr(measurement, name, values[name])
+    return "updated" if changed else "unchanged"
+
+
+def _number(value):
+    if isinstance(value, Decimal) or value is None:
+        return value
+    # What is not a number stays as given; measurement_validate explains it in words.
+    with suppress(InvalidOperation, ValueError, TypeError):
+        return Decimal(str(value))
+    return value
+
+
+def _differs(measurement: KpiMeasurement, name: str, value) -> bool:
+    if name == "verified_by":  # compare ids: reading the trainer would cost a query a row
+        return measurement.verified_by_id != (value.pk if value is not None else None)
+    return getattr(measurement, name) != value
+
+
+def _check_fields(measurement: KpiMeasurement) -> None:
+    errors = {}
+    for name in _BULK_CHECKED_FIELDS:
+        model_field = KpiMeasurement._meta.get_field(name)
+        try:
+            setattr(measurement, name, model_field.clean(getattr(measurement, name), measurement))
+        except ValidationError as error:
+            errors[name] = error.messages
+    if errors:
+        raise ValidationError(errors)
+
+
+def _named(messages: dict[str, list[str]]) -> dict[str, list[str]]:
+    return {
+        ("non_field_errors" if field == NON_FIELD_ERRORS else field): list(texts)
+        for field, texts in messages.items()
+    }
+
+
+def _stored_for_update(enterprises: dict, indicators: dict):
+    """The stored values of the batch's enterprises and indicators, locked until commit."""
+    groups: dict[tuple, list[KpiMeasurement]] = {}
+    by_key: dict[tuple, KpiMeasurement] = {}
+    enterprise_ids = list(enterprises)
+    for start in range(0, len(enterprise_ids), _ID_CHUNK):
+        stored = KpiMeasurement.objects.select_for_update().filter(
+            enterprise_id__in=enterprise_ids[start : start + _ID_CHUNK],
+            indicator_id__in=list(indicators),
+        )
+        for measurement in stored:
+            # The batch's own objects, so messages name them without another query.
+            measurement.enterprise = enterprises[measurement.enterprise_id]
+            measurement.indicator = indicators[measurement.indicator_id]
+            key = (measurement.enterprise_id, measurement.indicator_id)
+            groups.setdefault(key, []).append(measurement)
+            by_key[(*key, measurement.period)] = measurement
+    return groups, by_key
+
+
+def _bulk_write(actor, measurements: list[KpiMeasurement], *, on_progress=None) -> None:
+    new = [measurement for measurement in measurements if measurement.pk is None]
+    changed = [measurement for measurement in measurements if measurement.pk is not None]
+    total, done = len(measurements), 0
+    now = timezone.now()
     try:
-        with transaction.atomic():
-            created = bulk_create_with_history(
-                measurements, KpiMeasurement, batch_size=1000, default_user=reporter
+        for start in range(0, len(new), BULK_BATCH_SIZE):
+            batch = KpiMeasurement.objects.bulk_create(new[start : start + BULK_BATCH_SIZE])
+            copy_to_history(
+                KpiMeasurement,
+                [measurement.pk for measurement in batch],
+                history_type="+",
+                user=actor,
             )
+            done += len(batch)
+            if on_progress:
+                on_progress(done, total)
+        for measurement in changed:
+            measurement.updated_at = now
+        for start in range(0, len(changed), BULK_BATCH_SIZE):
+            batch = changed[start : start + BULK_BATCH_SIZE]
+            KpiMeasurement.objects.bulk_update(batch, [*BULK_FIELDS, "updated_at"])
+            copy_to_history(
+                KpiMeasurement,
+                [measurement.pk for measurement in batch],
+                history_type="~",
+                user=actor,
+            )
+            done += len(batch)
+            if on_progress:
+                on_progress(done, total)
     except IntegrityError as error:
         raise ValidationError(
-            {
-                NON_FIELD_ERRORS: [
-                    _("This change conflicts with another record saved at the same time.")
-                ]
-            }
+            _("These values conflict with others saved at the same time; try again.")
         ) from error
-    results_stale(*{measurement.enterprise_id for measurement in created}, reach=False)
-    return created
+    written = {measurement.enterprise_id for measurement in [*new, *changed]}
+    if written:
+        results_stale(*written, reach=False)
 
 
-def _stored_measurements(measurements) -> dict[tuple[int, int], list[tuple[date, bool]]]:
-    """(period, is_baseline) of the stored values of every (enterprise, indicator) in the batch."""
-    enterprise_ids = {measurement.enterprise_id for measurement in measurements}
-    indicator_ids = {measurement.indicator_id for measurement in measurements}
-    pairs = {(m.enterprise_id, m.indicator_id) for m in measurements}
-    stored: dict[tuple[int, int], list[tuple[date, bool]]] = {}
-    rows = (
-        KpiMeasurement.objects.filter(
-            enterprise_id__in=enterprise_ids, indicator_id__in=indicator_ids
-        )
-        .values_list("enterprise_id", "indicator_id", "period", "is_baseline")
-        .iterator(chunk_size=5000)
+@transaction.atomic
+def measurements_record_month(
+    *, actor, enterprise: Enterprise, period: date, entries: Sequence[tuple[Indicator, dict | None]]
+) -> BulkOutcome:
+    """One enterprise's KPIs for one month, as a partner enters them on one form.
+
+    ``entries`` pairs each indicator with its ``value``, ``source``, ``is_baseline`` and
+    ``note``, or with None to clear the month's value. All are saved or none; a
+    BulkValidationError's row indexes are the positions of the non-None entries.
+    """
+    require(
+        can_record_progress(actor, partner_id=enterprise.partner_id),
+        _("You may not report KPIs for this enterprise."),
     )
-    for enterprise_id, indicator_id, period, is_baseline in rows:
-        if (enterprise_id, indicator_id) in pairs:
-            stored.setdefault((enterprise_id, indicator_id), []).append((period, is_baseline))
-    return stored
-
-
-def _error_messages(errors: Errors) -> dict[str, list[str]]:
-    try:
-        errors.raise_if_any()
-    except ValidationError as error:
-        return {
-            ("non_field_errors" if field == NON_FIELD_ERRORS else field): messages
-            for field, messages in error.message_dict.items()
-        }
-    return {}
+    cleared = [indicator.pk for indicator, values in entries if values is None]
+    if cleared:
+        for measurement in KpiMeasurement.objects.filter(
+            enterprise=enterprise, period=period, indicator_id__in=cleared
+        ).select_related("enterprise"):
+            measurement_delete(actor=actor, measurement=measurement)
+    rows = [
+        {"enterprise": enterprise, "indicator": indicator, "period": period, **values}
+        for indicator, values in entries
+        if values is not None
+    ]
+    return measurements_bulk_upsert(actor=actor, rows=rows)
 
 
 # --- the computed tables' incremental path ----------------------------------------------

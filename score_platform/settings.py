@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "modules",
     "trainers",
     "reports",
+    "portal",
 ]
 
 MIDDLEWARE = [
@@ -108,6 +109,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "portal.context_processors.principal",
             ],
         },
     },
@@ -301,3 +303,11 @@ KPI_SUMMARIES_DELAY_SECONDS = env.float("KPI_SUMMARIES_DELAY_SECONDS", default=0
 KPI_AGGREGATION_WORK_MEM = env("KPI_AGGREGATION_WORK_MEM", default="256MB")
 # A full rebuild on PostgreSQL runs its KPI and reach branches on two connections at once.
 KPI_PARALLEL_REBUILD = env.bool("KPI_PARALLEL_REBUILD", default=True)
+
+# Partner portal: lists, exports and spreadsheet imports.
+PORTAL_PAGE_SIZE = 25
+EXPORT_MAX_ROWS = env.int("EXPORT_MAX_ROWS", default=100_000)
+IMPORT_MAX_UPLOAD_BYTES = env.int("IMPORT_MAX_UPLOAD_BYTES", default=10 * 1024 * 1024)
+IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=200_000)
+# Files with more data rows than this are validated and committed by a Celery worker.
+IMPORT_BACKGROUND_ROWS = env.int("IMPORT_BACKGROUND_ROWS", default=2_000)

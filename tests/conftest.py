@@ -96,16 +96,20 @@ def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+DATA_MIGRATIONS = [
+    ("modules.migrations.0003_original_modules", "create_modules"),
+    ("reports.migrations.0002_indicator_catalogue", "create_indicators"),
+]
+
+
 @pytest.fixture
 def catalogue(transactional_db):
-    """The modules and indicators the data migrations create, for a transactional test: a
-    transactional test that ran before it flushed them with everything else."""
-    import importlib
+    """The rows the data migrations create (training modules, the KPI catalogue), put back
+    for a test on a transactional database: the flush after each such test empties every
+    table, and serialized_rollback trips over the content types the flush re-creates."""
+    from importlib import import_module
 
     from django.apps import apps
 
-    for module, function in [
-        ("modules.migrations.0003_original_modules", "create_modules"),
-        ("reports.migrations.0002_indicator_catalogue", "create_indicators"),
-    ]:
-        getattr(importlib.import_module(module), function)(apps, None)
+    for module_path, function in DATA_MIGRATIONS:
+        getattr(import_module(module_path), function)(apps, None)

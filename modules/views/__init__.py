@@ -1,0 +1,1 @@
+"""Pages of enrolments, classroom sessions with their attendance, visits and projects."""

@@ -1,0 +1,1 @@
+"""Spreadsheet imports: reading CSV/XLSX safely, and one module of rules per kind of row."""
