@@ -15,7 +15,8 @@ from django.utils.translation import gettext as _
 from enterprises.models import Enterprise
 from enterprises.permissions import can_record_progress
 from partners.access import principal_of
-from reports.models import Indicator, KpiMeasurement
+from reports.models import AggregationRun, Indicator, KpiMeasurement
+from reports.permissions import can_request_recompute
 from score_platform.permissions import require
 from score_platform.services import (
     Errors,
@@ -567,3 +568,36 @@ def _enqueue_recomputes(enterprise_ids: list[int]) -> None:
             args=[enterprise_id],
             countdown=settings.KPI_RECOMPUTE_DELAY_SECONDS,
         )
+
+
+# --- a rebuild asked for by a person (admin, dashboard button, API) ---------------------
+
+
+def recompute_request(*, actor, history: bool = False) -> AggregationRun:
+    """Queue a full rebuild on behalf of ``actor`` (ILO staff) and return its run.
+
+    The run is recorded as queued before the task is sent, so the caller can show it at
+    once; the worker takes the same row over. When the broker is unreachable the row stays
+    queued and the error says so, which the status pages show.
+    """
+    from reports.aggregation.recompute import enqueue
+    from reports.tasks import recompute_all
+
+    require(can_request_recompute(actor), _("Only ILO staff may start a recompute."))
+    run = AggregationRun.objects.create(
+        kind=AggregationRun.Kind.FULL,
+        scope=_("Everything, asked for by %(user)s") % {"user": actor.get_username()},
+        with_history=history,
+        status=AggregationRun.Status.QUEUED,
+        requested_by=actor,
+    )
+
+    def send() -> None:
+        result = enqueue(recompute_all, kwargs={"history": history, "run_id": run.pk})
+        if result is None:
+            AggregationRun.objects.filter(pk=run.pk, status=AggregationRun.Status.QUEUED).update(
+                error=_("The task queue is unreachable; the run starts when it returns.")
+            )
+
+    transaction.on_commit(send)
+    return run

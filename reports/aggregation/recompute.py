@@ -579,4 +579,11 @@ def recompute_pending(*, grace: timedelta = PENDING_GRACE) -> int:
         recompute_enterprises(ids[start : start + DRAIN_BATCH])
     if PendingSummaryRecompute.objects.filter(requested_at__lte=cutoff).exists() or ids:
         recompute_summaries()
+    stranded = AggregationRun.objects.filter(
+        kind=AggregationRun.Kind.FULL,
+        status=AggregationRun.Status.QUEUED,
+        created_at__lte=cutoff,
+    ).order_by("pk")
+    for run in list(stranded[:1]):
+        recompute_all(history=run.with_history, run_id=run.pk)
     return len(ids)
