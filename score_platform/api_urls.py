@@ -14,7 +14,14 @@ from modules.api import (
     VisitViewSet,
 )
 from partners.api import LicenceViewSet, OrganisationViewSet, SupplierLinkViewSet, TokenView
-from reports.api import IndicatorViewSet, KpiMeasurementViewSet
+from reports.api import (
+    AggregationRunViewSet,
+    IndicatorViewSet,
+    KpiMeasurementViewSet,
+    KpiSummaryView,
+    ReachView,
+    RecomputeView,
+)
 from trainers.api import CertificationViewSet, TrainerViewSet
 
 app_name = "api"
@@ -35,6 +42,7 @@ router.register("visits", VisitViewSet, basename="visit")
 router.register("improvement-projects", ImprovementProjectViewSet, basename="improvement-project")
 router.register("kpi-measurements", KpiMeasurementViewSet, basename="kpi-measurement")
 router.register("supplier-links", SupplierLinkViewSet, basename="supplier-link")
+router.register("reports/aggregation-runs", AggregationRunViewSet, basename="aggregation-run")
 
 
 @csrf_exempt
@@ -45,6 +53,9 @@ def not_found(request, path=""):
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="auth-token"),
+    path("reports/kpi-summary/", KpiSummaryView.as_view(), name="report-kpi-summary"),
+    path("reports/reach/", ReachView.as_view(), name="report-reach"),
+    path("reports/recompute/", RecomputeView.as_view(), name="report-recompute"),
     path("", include(router.urls)),
     re_path(r"^(?P<path>[\s\S]*)$", not_found, name="not-found"),
 ]
