@@ -97,6 +97,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "axes.middleware.AxesMiddleware",
+    "score_platform.security.SecurityLogMiddleware",
 ]
 
 ROOT_URLCONF = "score_platform.urls"

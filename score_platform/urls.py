@@ -3,6 +3,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from score_platform.security import LoginView
+
 admin.site.site_header = "SCORE Platform — ILO administration"
 admin.site.site_title = "SCORE Platform"
 admin.site.index_title = "Programme administration"
@@ -21,7 +23,7 @@ urlpatterns = [
     ),
     path(
         "accounts/login/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        LoginView.as_view(),
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

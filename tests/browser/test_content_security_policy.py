@@ -134,6 +134,8 @@ def test_portal_and_admin_pages_raise_no_csp_violation_and_run_no_stored_html(
         "/imports/",
         "/imports/new/",
         "/accounts/password/",
+        "/accounts/tokens/",
+        "/admin/authtoken/tokenproxy/",
         "/no-such-page/",
         "/admin/",
         "/admin/enterprises/enterprise/",
