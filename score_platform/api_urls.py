@@ -13,7 +13,13 @@ from modules.api import (
     TrainingModuleViewSet,
     VisitViewSet,
 )
-from partners.api import LicenceViewSet, OrganisationViewSet, SupplierLinkViewSet, TokenView
+from partners.api import (
+    ApiTokenViewSet,
+    LicenceViewSet,
+    OrganisationViewSet,
+    SupplierLinkViewSet,
+    TokenView,
+)
 from reports.api import (
     AggregationRunViewSet,
     IndicatorViewSet,
@@ -56,6 +62,13 @@ urlpatterns = [
     path("reports/kpi-summary/", KpiSummaryView.as_view(), name="report-kpi-summary"),
     path("reports/reach/", ReachView.as_view(), name="report-reach"),
     path("reports/recompute/", RecomputeView.as_view(), name="report-recompute"),
+    # The caller's own tokens only (no one else's id is ever looked up).
+    path("auth/tokens/", ApiTokenViewSet.as_view({"get": "list"}), name="api-token-list"),
+    path(
+        "auth/tokens/<str:key>/",
+        ApiTokenViewSet.as_view({"delete": "destroy"}),
+        name="api-token-detail",
+    ),
     path("", include(router.urls)),
     re_path(r"^(?P<path>[\s\S]*)$", not_found, name="not-found"),
 ]

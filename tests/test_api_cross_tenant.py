@@ -30,6 +30,9 @@ MISSING_ID = 987654321
 ROUTES = {
     "api-root": "open",
     "auth-token": "open",
+    # The caller's own tokens; someone else's answers 404 (tests/test_security_auth.py).
+    "api-token-list": "open",
+    "api-token-detail": "open",
     "not-found": "open",
     "module-list": "open",
     "module-detail": "open",
