@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "trainers",
     "reports",
     "portal",
+    "dashboards",
 ]
 
 MIDDLEWARE = [

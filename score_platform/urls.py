@@ -3,6 +3,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from dashboards import views as dashboard_views
+
 admin.site.site_header = "SCORE Platform — ILO administration"
 admin.site.site_title = "SCORE Platform"
 admin.site.index_title = "Programme administration"
@@ -31,5 +33,8 @@ urlpatterns = [
     path("enterprises/", include("enterprises.urls")),
     path("training/", include("modules.urls")),
     path("kpis/", include("reports.urls")),
+    path("dashboards/", include("dashboards.urls")),
+    path("impact/", dashboard_views.impact, name="impact"),
+    path("i18n/", include("django.conf.urls.i18n")),
     path("", include("portal.urls")),
 ]
