@@ -269,6 +269,10 @@ class Breakdown:
     indicator: Indicator | None
     rows: list[BreakdownRow] = field(default_factory=list)
 
+    @property
+    def chartable(self) -> bool:
+        return any(row.median_improvement_pct is not None for row in self.rows)
+
 
 BREAKDOWN_SCOPES = (Scope.COUNTRY, Scope.PARTNER, Scope.MODULE, Scope.SECTOR)
 

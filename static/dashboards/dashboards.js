@@ -10,15 +10,26 @@
     return lang === "zh-hans" ? "zh-Hans" : lang;
   }
 
+  // htmx drops every <script> of a swapped fragment (allowScriptTags is off), the
+  // json_script data too: read it from the response before the swap instead.
+  var swappedCharts = null;
+
+  function chartData() {
+    var source = document.getElementById("dashboard-charts");
+    if (source) {
+      return JSON.parse(source.textContent);
+    }
+    return swappedCharts;
+  }
+
   function draw(root) {
     if (!window.Chart) {
       return;
     }
-    var source = document.getElementById("dashboard-charts");
-    if (!source) {
+    var charts = chartData();
+    if (!charts) {
       return;
     }
-    var charts = JSON.parse(source.textContent);
     root.querySelectorAll("canvas[data-dashboard-chart]").forEach(function (canvas) {
       var spec = charts[canvas.dataset.dashboardChart];
       if (!spec || canvas.dataset.chartDrawn) {
@@ -56,6 +67,15 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     draw(document);
+  });
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var response = event.detail.serverResponse;
+    if (typeof response !== "string") {
+      return;
+    }
+    var parsed = new DOMParser().parseFromString(response, "text/html");
+    var source = parsed.getElementById("dashboard-charts");
+    swappedCharts = source ? JSON.parse(source.textContent) : null;
   });
   document.addEventListener("htmx:afterSettle", function () {
     draw(document);
