@@ -41,10 +41,10 @@ class DashboardFilterForm(forms.Form):
         )
         self.fields["sector"].choices = [("", _("All sectors"))] + list(Sector.choices)
         self.fields["module"].choices = [("", _("All modules"))] + [
-            (module.code, module.name) for module in modules
+            (module.code, module.label) for module in modules
         ]
         self.fields["indicator"].choices = [
-            (indicator.code, indicator.name) for indicator in indicators
+            (indicator.code, indicator.label) for indicator in indicators
         ]
         for field in self.fields.values():
             field.widget.attrs["class"] = "form-select form-select-sm"

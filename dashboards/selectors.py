@@ -337,7 +337,7 @@ def _group_labels(partner_ids) -> dict[str, dict[str, str]]:
     return {
         Scope.COUNTRY: {code: str(name) for code, name in countries},
         Scope.SECTOR: {value: str(label) for value, label in Sector.choices},
-        Scope.MODULE: {module.code: module.name for module in training_modules()},
+        Scope.MODULE: {module.code: module.label for module in training_modules()},
         Scope.PARTNER: {
             str(pk): name
             for pk, name in Organisation.objects.filter(pk__in=partner_keys).values_list(

@@ -16,7 +16,7 @@ def _withheld(row, value):
 
 def kpi_columns():
     return [
-        Column(_("Indicator"), lambda summary: summary.indicator.name),
+        Column(_("Indicator"), lambda summary: summary.indicator.label),
         Column(_("Month"), lambda summary: summary.as_of.strftime("%Y-%m")),
         Column(
             _("Enterprises reporting"),
@@ -67,7 +67,7 @@ def trend_columns(series):
     for index, indicator in enumerate(series.indicators):
         columns.append(
             Column(
-                f"{indicator.name} (%)",
+                f"{indicator.label} (%)",
                 lambda row, index=index: _rounded(row[1][index]),
             )
         )
@@ -75,7 +75,7 @@ def trend_columns(series):
 
 
 def pipeline_columns(statuses):
-    columns = [Column(_("Module"), lambda row: row.module.name)]
+    columns = [Column(_("Module"), lambda row: row.module.label)]
     for value, label in statuses:
         columns.append(Column(label, lambda row, value=value: row.counts[value]))
     columns.append(Column(_("Total"), lambda row: row.total))
@@ -94,7 +94,7 @@ def cost_columns():
 def outlier_columns():
     return [
         Column(_("Enterprise"), lambda result: result.enterprise.name),
-        Column(_("Indicator"), lambda result: result.indicator.name),
+        Column(_("Indicator"), lambda result: result.indicator.label),
         Column(_("Baseline"), lambda result: result.baseline_value),
         Column(_("Latest"), lambda result: result.latest_value),
         Column(_("Latest month"), lambda result: result.latest_period),
@@ -112,7 +112,7 @@ def workload_columns():
 def certification_columns():
     return [
         Column(_("Trainer"), lambda certification: certification.trainer.full_name),
-        Column(_("Module"), lambda certification: certification.module.name),
+        Column(_("Module"), lambda certification: certification.module.label),
         Column(_("Level"), lambda certification: certification.get_level_display()),
         Column(_("Expires on"), lambda certification: certification.expires_on),
     ]
@@ -130,7 +130,7 @@ def supplier_columns(catalogue):
     for indicator in catalogue:
         columns.append(
             Column(
-                f"{indicator.name} (%)",
+                f"{indicator.label} (%)",
                 lambda row, pk=indicator.pk: _rounded(row.improvements.get(pk)),
             )
         )

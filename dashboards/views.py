@@ -53,7 +53,7 @@ def _rounded(value):
 def _kpi_chart(summaries) -> dict:
     return {
         "type": "bar",
-        "labels": [summary.indicator.name for summary in summaries],
+        "labels": [summary.indicator.label for summary in summaries],
         "datasets": [
             {
                 "label": _("Median improvement (%)"),
@@ -88,7 +88,7 @@ def _trend_chart(series) -> dict:
         "type": "line",
         "labels": [month.strftime("%Y-%m") for month in series.months],
         "datasets": [
-            {"label": indicator.name, "data": [_rounded(v) for v in series.medians[indicator.pk]]}
+            {"label": indicator.label, "data": [_rounded(v) for v in series.medians[indicator.pk]]}
             for indicator in series.indicators
         ],
     }
@@ -98,7 +98,7 @@ def _pipeline_chart(rows) -> dict:
     return {
         "type": "bar",
         "stacked": True,
-        "labels": [row.module.name for row in rows],
+        "labels": [row.module.label for row in rows],
         "datasets": [
             {"label": str(label), "data": [row.counts[value] for row in rows]}
             for value, label in Enrolment.Status.choices
@@ -387,7 +387,7 @@ def brand(request, pk):
     charts = {
         "comparison": {
             "type": "bar",
-            "labels": [summary.indicator.name for summary in summaries],
+            "labels": [summary.indicator.label for summary in summaries],
             "datasets": [
                 {
                     "label": _("Your suppliers (median, %)"),

@@ -31,6 +31,6 @@ def press_phrase(summary: IndicatorSummary) -> str | None:
     if phrase is None:
         return _("up to %(figure)s improvement in %(indicator)s") % {
             "figure": figure,
-            "indicator": summary.indicator.name,
+            "indicator": summary.indicator.label,
         }
     return phrase % {"figure": figure}

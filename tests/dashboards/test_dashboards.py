@@ -1,6 +1,7 @@
 """The dashboards per role: who sees which, that the figures are the selectors' numbers,
 that brands see only their granted suppliers and never small groups or people's names."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -315,3 +316,36 @@ def test_certifications_expiring_soon_are_listed(client, world):
         reverse("dashboards:partner", args=[world.sgs.pk])
     )
     assert [c.pk for c in response.context["expiring"]] == [certification.pk]
+
+
+# --- what a strict Content Security Policy needs ----------------------------------------
+
+INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)(?![^>]*application/json)[^>]*>", re.I)
+INLINE_STYLE = re.compile(r"<[^>]+\sstyle=", re.I)
+
+
+def test_dashboards_carry_no_inline_script_or_style(client, results, world):
+    pages = [
+        (world.users.ilo_officer, reverse("dashboards:programme")),
+        (world.users.sgs_manager, reverse("dashboards:partner", args=[world.sgs.pk])),
+        (world.users.inditex_viewer, reverse("dashboards:brand", args=[world.inditex.pk])),
+        (None, reverse("impact")),
+    ]
+    for user, url in pages:
+        client.logout()
+        if user:
+            client.force_login(user)
+        page = client.get(url).content.decode()
+        assert not INLINE_SCRIPT.search(page), url
+        assert not INLINE_STYLE.search(page), url
+        assert not re.search(r"<[^>]+\son[a-z]+=", page), url
+        assert 'id="dashboard-charts" type="application/json"' in page, url
+
+
+def test_indicator_and_module_names_follow_the_language(client, results, world):
+    login(client, world.users.sgs_manager)
+    page = client.get(
+        reverse("dashboards:partner", args=[world.sgs.pk]), HTTP_ACCEPT_LANGUAGE="fr"
+    ).content.decode()
+    assert "Produits défectueux" in page
+    assert "Coopération sur le lieu de travail" in page
