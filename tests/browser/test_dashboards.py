@@ -37,7 +37,7 @@ def charts_drawn(page, minimum: int = 1) -> int:
 
 def open_dashboard(page, live_server, log_in, username):
     log_in(page, username, DEMO_PASSWORD)
-    page.get_by_role("link", name="Dashboard").click()
+    page.get_by_role("link", name="Open your dashboard").click()
     page.wait_for_load_state("networkidle")
 
 
@@ -73,14 +73,37 @@ def test_brand_dashboard(demo, live_server, page, log_in, screenshot):
     screenshot(page, "01-brand")
 
 
-def test_public_impact_page_and_french(demo, live_server, page, screenshot):
+def test_public_impact_page_in_four_languages(demo, live_server, page, screenshot):
     page.set_default_timeout(20_000)
     page.goto(f"{live_server.url}/impact/")
     expect(page.get_by_test_id("impact-phrases")).to_be_visible()
     charts_drawn(page, 1)
     screenshot(page, "01-impact-en")
-    page.get_by_label("Language").select_option("fr")
+    headings = {
+        "fr": "SCORE : l’impact du programme",
+        "es": "SCORE: el impacto del programa",
+        "zh-hans": "SCORE：基于项目自身数据的成效",
+    }
+    for number, (language, heading) in enumerate(headings.items(), start=2):
+        # The switcher submits itself when a language is chosen (portal.js).
+        page.locator("#language-choice").select_option(language)
+        page.wait_for_load_state("networkidle")
+        expect(page.locator("html")).to_have_attribute("lang", language)
+        expect(page.get_by_role("heading", level=1)).to_contain_text(heading)
+        charts_drawn(page, 1)
+        screenshot(page, f"{number:02d}-impact-{language}")
+
+
+def test_partner_dashboard_in_french(demo, live_server, page, log_in, screenshot):
+    page.set_default_timeout(20_000)
+    sgs = Organisation.objects.get(name="SGS")
+    log_in(page, "sgs.manager", DEMO_PASSWORD)
+    page.locator("#language-choice").select_option("fr")
     page.wait_for_load_state("networkidle")
-    expect(page.locator("html")).to_have_attribute("lang", "fr")
-    screenshot(page, "02-impact-fr")
-    assert Organisation.objects.filter(name="SGS").exists()
+    page.goto(f"{live_server.url}/dashboards/partners/{sgs.pk}/")
+    expect(
+        page.get_by_role("heading", name="SGS : tableau de bord du portefeuille")
+    ).to_be_visible()
+    expect(page.get_by_text("Parcours : inscriptions par statut et par module")).to_be_visible()
+    charts_drawn(page, 2)
+    screenshot(page, "01-partner-fr")
