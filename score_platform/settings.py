@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "trainers",
     "reports",
     "portal",
+    "dashboards",
 ]
 
 MIDDLEWARE = [
