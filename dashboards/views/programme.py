@@ -20,6 +20,8 @@ from dashboards.views.common import (
 )
 from enterprises.selectors import enterprises_visible_to
 from partners.access import principal_of
+from partners.models import Organisation
+from partners.selectors import organisations_visible_to
 from reports.models import HISTORY_SCOPES, Scope
 from reports.permissions import can_request_recompute
 from reports.selectors import aggregation_status
@@ -108,6 +110,12 @@ def programme(request):
             "costs": costs,
             "aggregation": aggregation_status(user),
             "can_recompute": can_request_recompute(user),
+            "brands": list(
+                organisations_visible_to(user)
+                .filter(kind=Organisation.Kind.BRAND)
+                .only("pk", "name")
+                .order_by("name")
+            ),
             "charts": charts,
         },
     )
