@@ -47,13 +47,19 @@ class Compliance:
     overdue_follow_ups: int
 
 
-def compliance(user, *, enterprises: QuerySet[Enterprise], today=None) -> Compliance:
+def compliance(
+    user, *, enterprises: QuerySet[Enterprise], overdue: int | None = None, today=None
+) -> Compliance:
+    """Enterprises missing last month's KPIs and enrolments with follow-up visits overdue
+    (``overdue`` when the page has counted them already)."""
     month = previous_month(today)
-    enrolments = enrolments_visible_to(user).filter(enterprise__in=enterprises.values("pk"))
+    if overdue is None:
+        enrolments = enrolments_visible_to(user).filter(enterprise__in=enterprises.values("pk"))
+        overdue = enrolments_with_overdue_follow_up(enrolments, today=today).count()
     return Compliance(
         reporting_month=month,
         missing_kpis=enterprises_missing_kpis(enterprises, period=month).count(),
-        overdue_follow_ups=enrolments_with_overdue_follow_up(enrolments, today=today).count(),
+        overdue_follow_ups=overdue,
     )
 
 

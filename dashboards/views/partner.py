@@ -77,6 +77,7 @@ def partner(request, pk):
     if exported is not None:
         return exported
 
+    overdue = work.overdue_work(user, enterprises=enterprises)
     return _render(
         request,
         "dashboards/partner.html",
@@ -91,8 +92,10 @@ def partner(request, pk):
             "series": series if len(series.months) > 1 else None,
             "pipeline": pipeline,
             "statuses": Enrolment.Status.choices,
-            "overdue": work.overdue_work(user, enterprises=enterprises),
-            "compliance": work.compliance(user, enterprises=enterprises),
+            "overdue": overdue,
+            "compliance": work.compliance(
+                user, enterprises=enterprises, overdue=overdue["visits"].total
+            ),
             "quality": quality,
             "costs": costs,
             "workload": workload,
