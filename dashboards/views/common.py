@@ -1,7 +1,10 @@
 """Shared pieces of the dashboard pages: the filter form, chart data, table exports."""
 
+from django.conf import settings
+from django.core.cache import cache
 from django.http import Http404
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -31,6 +34,17 @@ def _filter_form(request, *, scope, key="", enterprises, one_group_at_a_time=Fal
         one_group_at_a_time=one_group_at_a_time,
     )
     return form, form.filters(), catalogue
+
+
+def remembered(name: str, dashboard: str, filters, compute):
+    """A figure counted from the live tables (reporting compliance, data quality, cost,
+    pipeline, overdue work, trainers), kept DASHBOARD_CACHE_SECONDS for every reader of
+    the same dashboard and filters; with 0 it is counted on every view."""
+    seconds = settings.DASHBOARD_CACHE_SECONDS
+    if seconds <= 0:
+        return compute()
+    key = f"dashboards:{dashboard}:{name}:{timezone.localdate():%Y-%m-%d}:{filters!r}"
+    return cache.get_or_set(key, compute, seconds)
 
 
 def _rounded(value):

@@ -16,6 +16,7 @@ from dashboards.views.common import (
     _pipeline_chart,
     _render,
     _trend_chart,
+    remembered,
 )
 from enterprises.selectors import enterprises_visible_to
 from modules.models import Enrolment
@@ -42,11 +43,19 @@ def partner(request, pk):
         by: results.portfolio_breakdown(enterprises, by=by, indicator=indicator, withhold=False)
         for by in ("country", "sector")
     }
-    pipeline = work.pipeline(user, enterprises=enterprises)
-    quality = work.data_quality(user, enterprises=enterprises)
-    costs = work.cost_shares(user, enterprises=enterprises)
-    workload = work.trainer_workload(user, partner_id=organisation.pk)
-    expiring = work.certifications_expiring(user, partner_id=organisation.pk)
+    # The portfolio's figures are the same for the partner and for ILO staff viewing it.
+    dashboard = f"partner-{organisation.pk}"
+
+    def kept(name, compute):
+        return remembered(name, dashboard, filters, compute)
+
+    pipeline = kept("pipeline", lambda: work.pipeline(user, enterprises=enterprises))
+    quality = kept("quality", lambda: work.data_quality(user, enterprises=enterprises))
+    costs = kept("cost", lambda: work.cost_shares(user, enterprises=enterprises))
+    workload = kept("workload", lambda: work.trainer_workload(user, partner_id=organisation.pk))
+    expiring = kept(
+        "certifications", lambda: work.certifications_expiring(user, partner_id=organisation.pk)
+    )
     series = results.trend(user, Scope.PARTNER, str(pk))
     charts = {"kpi": _kpi_chart(summaries), "pipeline": _pipeline_chart(pipeline)}
     for by, breakdown in breakdowns.items():
@@ -77,7 +86,7 @@ def partner(request, pk):
     if exported is not None:
         return exported
 
-    overdue = work.overdue_work(user, enterprises=enterprises)
+    overdue = kept("overdue", lambda: work.overdue_work(user, enterprises=enterprises))
     return _render(
         request,
         "dashboards/partner.html",
@@ -93,8 +102,11 @@ def partner(request, pk):
             "pipeline": pipeline,
             "statuses": Enrolment.Status.choices,
             "overdue": overdue,
-            "compliance": work.compliance(
-                user, enterprises=enterprises, overdue=overdue["visits"].total
+            "compliance": kept(
+                "compliance",
+                lambda: work.compliance(
+                    user, enterprises=enterprises, overdue=overdue["visits"].total
+                ),
             ),
             "quality": quality,
             "costs": costs,

@@ -17,6 +17,7 @@ from dashboards.views.common import (
     _kpi_chart,
     _render,
     _trend_chart,
+    remembered,
 )
 from enterprises.selectors import enterprises_visible_to
 from partners.access import principal_of
@@ -67,8 +68,12 @@ def programme(request):
     indicator = results.breakdown_indicator(filters.indicator)
     breakdowns = results.programme_breakdowns(user, indicator=indicator)
     series = results.trend(user, group_scope, group_key) if group_scope in HISTORY_SCOPES else None
-    quality = work.data_quality(user, enterprises=enterprises)
-    costs = work.cost_shares(user, enterprises=enterprises)
+    quality = remembered(
+        "quality", "programme", filters, lambda: work.data_quality(user, enterprises=enterprises)
+    )
+    costs = remembered(
+        "cost", "programme", filters, lambda: work.cost_shares(user, enterprises=enterprises)
+    )
     charts = {"kpi": _kpi_chart(summaries)}
     for scope, breakdown in breakdowns.items():
         charts[f"breakdown-{scope}"] = _breakdown_chart(breakdown)
@@ -105,7 +110,12 @@ def programme(request):
             "indicator": indicator,
             "breakdowns": _breakdown_list(breakdowns),
             "series": series,
-            "compliance": work.compliance(user, enterprises=enterprises),
+            "compliance": remembered(
+                "compliance",
+                "programme",
+                filters,
+                lambda: work.compliance(user, enterprises=enterprises),
+            ),
             "quality": quality,
             "costs": costs,
             "aggregation": aggregation_status(user),

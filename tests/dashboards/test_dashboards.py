@@ -355,3 +355,29 @@ def test_indicator_and_module_names_follow_the_language(client, results, world):
     ).content.decode()
     assert "Produits défectueux" in page
     assert "Coopération sur le lieu de travail" in page
+
+
+def test_live_counts_are_kept_between_views_when_caching_is_on(
+    client, results, world, settings, monkeypatch
+):
+    from django.core.cache.backends.locmem import LocMemCache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    # A cache of this test's own, so nothing is shared with other tests (or a Redis).
+    monkeypatch.setattr(
+        "dashboards.views.common.cache", LocMemCache("dashboard-test", {"TIMEOUT": 60})
+    )
+    settings.DASHBOARD_CACHE_SECONDS = 60
+    url = reverse("dashboards:partner", args=[world.sgs.pk])
+    login(client, world.users.sgs_manager)
+    with CaptureQueriesContext(connection) as first:
+        client.get(url)
+    with CaptureQueriesContext(connection) as second:
+        response = client.get(url)
+    assert len(second) < len(first)
+    wco = next(row for row in response.context["pipeline"] if row.module.code == "WCO")
+    assert wco.counts["completed"] == 4
+    # ILO staff viewing the same portfolio read the same kept figures.
+    login(client, world.users.ilo_officer)
+    assert client.get(url).context["pipeline"] == response.context["pipeline"]
