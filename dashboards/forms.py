@@ -7,7 +7,7 @@ from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
-from dashboards.selectors import Filters
+from dashboards.selectors.results import Filters
 from enterprises.models import Sector
 
 

@@ -1,13 +1,13 @@
 from django.urls import path
 
-from dashboards import views
+from dashboards.views import brand, partner, programme
 
 app_name = "dashboards"
 
 urlpatterns = [
-    path("", views.landing, name="landing"),
-    path("programme/", views.programme, name="programme"),
-    path("programme/recompute/", views.recompute, name="recompute"),
-    path("partners/<int:pk>/", views.partner, name="partner"),
-    path("brands/<int:pk>/", views.brand, name="brand"),
+    path("", programme.landing, name="landing"),
+    path("programme/", programme.programme, name="programme"),
+    path("programme/recompute/", programme.recompute, name="recompute"),
+    path("partners/<int:pk>/", partner.partner, name="partner"),
+    path("brands/<int:pk>/", brand.brand, name="brand"),
 ]

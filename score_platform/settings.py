@@ -329,6 +329,11 @@ KPI_AGGREGATION_WORK_MEM = env("KPI_AGGREGATION_WORK_MEM", default="256MB")
 # A full rebuild on PostgreSQL runs its KPI and reach branches on two connections at once.
 KPI_PARALLEL_REBUILD = env.bool("KPI_PARALLEL_REBUILD", default=True)
 
+# Dashboards: seconds the figures counted from the live tables (reporting compliance, data
+# quality, cost, pipeline, overdue work, trainers) are kept in the cache; 0 counts them on
+# every view (the tests, so query counts show the real work).
+DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=300)
+
 # Partner portal: lists, exports and spreadsheet imports.
 PORTAL_PAGE_SIZE = 25
 EXPORT_MAX_ROWS = env.int("EXPORT_MAX_ROWS", default=100_000)

@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from dashboards import views as dashboard_views
+from dashboards.views import public as public_pages
 from score_platform.security import LoginView
 
 admin.site.site_header = "SCORE Platform — ILO administration"
@@ -42,7 +42,7 @@ urlpatterns = [
     path("training/", include("modules.urls")),
     path("kpis/", include("reports.urls")),
     path("dashboards/", include("dashboards.urls")),
-    path("impact/", dashboard_views.impact, name="impact"),
+    path("impact/", public_pages.impact, name="impact"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("portal.urls")),
 ]

@@ -65,7 +65,7 @@ def test_makemessages_finds_no_string_missing_from_the_catalogues(tmp_path):
     shutil.copytree(
         ROOT,
         copy,
-        ignore=shutil.ignore_patterns(*NOT_SOURCES, "*.sqlite3", "__pycache__", ".git"),
+        ignore=shutil.ignore_patterns(*NOT_SOURCES, "*.sqlite3*", "__pycache__", ".git", ".env"),
         symlinks=True,
     )
     shutil.copytree(ROOT / "locale", copy / "locale")

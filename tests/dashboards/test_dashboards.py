@@ -119,8 +119,14 @@ def test_programme_figures_equal_the_selectors(client, results, world):
     assert response.status_code == 200
     programme_reach = reach(user, Scope.PROGRAMME)
     headline = response.context["headline"]
-    assert headline.enterprises_trained == programme_reach.figures["enterprises_trained"] == 4
-    assert headline.participants_trained == programme_reach.figures["participants_trained"]
+    assert (
+        headline.figures["enterprises_trained"]
+        == programme_reach.figures["enterprises_trained"]
+        == 4
+    )
+    assert (
+        headline.figures["participants_trained"] == programme_reach.figures["participants_trained"]
+    )
     assert response.context["summaries"] == kpi_summary(user, Scope.PROGRAMME)
     defects = next(s for s in response.context["summaries"] if s.indicator.code == "defect_rate")
     assert defects.enterprises_reporting == 5
@@ -349,3 +355,29 @@ def test_indicator_and_module_names_follow_the_language(client, results, world):
     ).content.decode()
     assert "Produits défectueux" in page
     assert "Coopération sur le lieu de travail" in page
+
+
+def test_live_counts_are_kept_between_views_when_caching_is_on(
+    client, results, world, settings, monkeypatch
+):
+    from django.core.cache.backends.locmem import LocMemCache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    # A cache of this test's own, so nothing is shared with other tests (or a Redis).
+    monkeypatch.setattr(
+        "dashboards.views.common.cache", LocMemCache("dashboard-test", {"TIMEOUT": 60})
+    )
+    settings.DASHBOARD_CACHE_SECONDS = 60
+    url = reverse("dashboards:partner", args=[world.sgs.pk])
+    login(client, world.users.sgs_manager)
+    with CaptureQueriesContext(connection) as first:
+        client.get(url)
+    with CaptureQueriesContext(connection) as second:
+        response = client.get(url)
+    assert len(second) < len(first)
+    wco = next(row for row in response.context["pipeline"] if row.module.code == "WCO")
+    assert wco.counts["completed"] == 4
+    # ILO staff viewing the same portfolio read the same kept figures.
+    login(client, world.users.ilo_officer)
+    assert client.get(url).context["pipeline"] == response.context["pipeline"]

@@ -1,37 +1,26 @@
-"""What the dashboards show, read from the computed tables through the reports selectors.
+"""The dashboards' figures from the computed tables: the filters, the headline tiles, the
+KPI results and trend, the breakdowns by group. Each function runs a fixed number of
+queries, whatever the size of the data."""
 
-Every figure of a KPI result or of reach comes from the tables the aggregation writes
-(``KpiSummary``, ``ReachSummary``, ``EnterpriseKpiResult``); no page scans the monthly
-measurements. Each function runs a fixed number of queries, whatever the data's size,
-so a dashboard's query count stays the same from the demo world to profile L.
-"""
-
-from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django_countries import countries
 
 from enterprises.models import Enterprise, Sector
-from modules.models import Enrolment, ImprovementProject, PaidBy, TrainingModule
+from modules.models import Enrolment
 from modules.selectors import (
-    enrolments_visible_to,
-    enrolments_with_overdue_follow_up,
-    improvement_projects_visible_to,
     training_modules,
-    visits_visible_to,
 )
 from partners.access import principal_of
-from partners.models import Organisation, SupplierLink
-from partners.selectors import supplier_links_visible_to
+from partners.models import Organisation
 from reports.aggregation.functions import PercentileCont, StableMean
 from reports.models import (
     MINIMUM_GROUP_SIZE,
     EnterpriseKpiResult,
     Indicator,
-    KpiMeasurement,
     KpiSummary,
     ReachSummary,
     Scope,
@@ -39,23 +28,11 @@ from reports.models import (
 from reports.selectors import (
     IndicatorSummary,
     Reach,
-    enterprises_missing_kpis,
     indicators,
     kpi_summary,
     kpi_trend,
-    previous_month,
     reach,
 )
-from score_platform.selectors import get_visible_or_404
-from trainers.selectors import certifications_visible_to, trainers_visible_to
-
-# How far a latest value may stray from the enterprise's baseline before the dashboard
-# flags it for a second look: a tenth of it, or ten times it.
-OUTLIER_FACTOR = 10
-FLAG_LIST_LENGTH = 20
-WORK_LIST_LENGTH = 10
-CERTIFICATION_WARNING_DAYS = 90
-WORKLOAD_MONTHS = 12
 
 
 @dataclass(frozen=True)
@@ -106,29 +83,26 @@ class Headline:
 
     reach: Reach | None
 
-    def _figure(self, name: str) -> int | None:
-        if self.reach is None or self.reach.withheld:
-            return None
-        return self.reach.figures[name]
-
-    def __getattr__(self, name: str):
-        if name.startswith("_") or name in ("reach",):
-            raise AttributeError(name)
-        return self._figure(name)
+    @property
+    def figures(self) -> dict[str, int] | None:
+        """The ReachSummary's counts; None before the first run and when withheld."""
+        return self.reach.figures if self.reach is not None else None
 
     @property
     def withheld(self) -> bool:
         return self.reach is not None and self.reach.withheld
 
+    def _share(self, name: str) -> float | None:
+        trained = self.figures["participants_trained"] if self.figures else 0
+        return self.figures[name] / trained * 100 if trained else None
+
     @property
     def share_women(self) -> float | None:
-        trained = self._figure("participants_trained")
-        return self._figure("participants_female") / trained * 100 if trained else None
+        return self._share("participants_female")
 
     @property
     def share_workers(self) -> float | None:
-        trained = self._figure("participants_trained")
-        return self._figure("participants_workers") / trained * 100 if trained else None
+        return self._share("participants_workers")
 
 
 def headline(user, scope: str, key="") -> Headline:
@@ -392,305 +366,3 @@ def portfolio_breakdown(
         )
     breakdown.rows.sort(key=lambda row: (-(row.enterprises_reporting or 0), row.label))
     return breakdown
-
-
-# --- reporting compliance and data quality ----------------------------------------------
-
-
-@dataclass(frozen=True)
-class Compliance:
-    reporting_month: date
-    missing_kpis: int
-    overdue_follow_ups: int
-
-
-def compliance(user, *, enterprises: QuerySet[Enterprise], today=None) -> Compliance:
-    month = previous_month(today)
-    enrolments = enrolments_visible_to(user).filter(enterprise__in=enterprises.values("pk"))
-    return Compliance(
-        reporting_month=month,
-        missing_kpis=enterprises_missing_kpis(enterprises, period=month).count(),
-        overdue_follow_ups=enrolments_with_overdue_follow_up(enrolments, today=today).count(),
-    )
-
-
-@dataclass(frozen=True)
-class DataQuality:
-    outliers: list[EnterpriseKpiResult]
-    outlier_count: int
-    unverified_estimates: int
-    reporting_month: date
-
-
-def data_quality(user, *, enterprises: QuerySet[Enterprise], today=None) -> DataQuality:
-    """Results whose latest value is under a tenth or over ten times the baseline, and last
-    month's estimates no trainer has verified. Partners and ILO staff only."""
-    month = previous_month(today)
-    principal = principal_of(user)
-    if not (principal.is_ilo or principal.is_partner):
-        return DataQuality([], 0, 0, month)
-    results = EnterpriseKpiResult.objects.filter(
-        enterprise__in=enterprises.values("pk"),
-        baseline_value__gt=0,
-        latest_value__isnull=False,
-    )
-    far = results.filter(
-        Q(latest_value__gt=F("baseline_value") * OUTLIER_FACTOR)
-        | Q(latest_value__lt=F("baseline_value") / OUTLIER_FACTOR)
-    )
-    estimates = KpiMeasurement.objects.filter(
-        enterprise__in=enterprises.values("pk"),
-        period=month,
-        source=KpiMeasurement.Source.ESTIMATE,
-        verified_by__isnull=True,
-    )
-    return DataQuality(
-        outliers=list(
-            far.select_related("enterprise", "indicator").order_by("enterprise__name", "pk")[
-                :FLAG_LIST_LENGTH
-            ]
-        ),
-        outlier_count=far.count(),
-        unverified_estimates=estimates.count(),
-        reporting_month=month,
-    )
-
-
-# --- training cost ----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class CostShare:
-    currency: str
-    total: float
-    paid_by_others: float
-
-    @property
-    def share_by_others(self) -> float | None:
-        return self.paid_by_others / self.total * 100 if self.total else None
-
-
-def cost_shares(user, *, enterprises: QuerySet[Enterprise]) -> list[CostShare]:
-    """Per currency, the fees of the enrolments and the share not paid by the ILO."""
-    rows = (
-        enrolments_visible_to(user)
-        .filter(enterprise__in=enterprises.values("pk"), fee_amount__isnull=False)
-        .exclude(paid_by="")
-        .select_related(None)
-        .values("fee_currency")
-        .annotate(
-            total=Sum("fee_amount"),
-            others=Sum("fee_amount", filter=~Q(paid_by=PaidBy.ILO)),
-        )
-        .order_by("-total")
-    )
-    return [
-        CostShare(
-            currency=row["fee_currency"],
-            total=float(row["total"] or 0),
-            paid_by_others=float(row["others"] or 0),
-        )
-        for row in rows
-    ]
-
-
-# --- a partner's pipeline, overdue work and trainers ------------------------------------
-
-
-@dataclass
-class PipelineRow:
-    module: TrainingModule
-    counts: dict[str, int]
-
-    @property
-    def total(self) -> int:
-        return sum(self.counts.values())
-
-
-def pipeline(user, *, enterprises: QuerySet[Enterprise]) -> list[PipelineRow]:
-    """Enrolments by status per module (two queries)."""
-    counts: dict[int, dict[str, int]] = defaultdict(dict)
-    rows = (
-        enrolments_visible_to(user)
-        .filter(enterprise__in=enterprises.values("pk"))
-        .select_related(None)
-        .values("module_id", "status")
-        .annotate(total=Count("pk"))
-        .order_by()
-    )
-    for row in rows:
-        counts[row["module_id"]][row["status"]] = row["total"]
-    return [
-        PipelineRow(
-            module=module,
-            counts={status: counts[module.pk].get(status, 0) for status in Enrolment.Status.values},
-        )
-        for module in training_modules()
-    ]
-
-
-@dataclass(frozen=True)
-class WorkList:
-    items: list
-    total: int
-
-
-def overdue_work(user, *, enterprises: QuerySet[Enterprise], today=None) -> dict[str, WorkList]:
-    today = today or timezone.localdate()
-    enrolments = enrolments_visible_to(user).filter(enterprise__in=enterprises.values("pk"))
-    visits = enrolments_with_overdue_follow_up(enrolments, today=today).order_by("started_on", "pk")
-    projects = (
-        improvement_projects_visible_to(user)
-        .filter(
-            enrolment__enterprise__in=enterprises.values("pk"),
-            due_on__lt=today,
-            status__in=[ImprovementProject.Status.OPEN, ImprovementProject.Status.IN_PROGRESS],
-        )
-        .order_by("due_on", "pk")
-    )
-    return {
-        "visits": WorkList(list(visits[:WORK_LIST_LENGTH]), visits.count()),
-        "projects": WorkList(list(projects[:WORK_LIST_LENGTH]), projects.count()),
-    }
-
-
-@dataclass(frozen=True)
-class TrainerLoad:
-    trainer_id: int
-    full_name: str
-    sessions: int
-    visits: int
-
-
-def trainer_workload(user, *, partner_id: int, today=None) -> list[TrainerLoad]:
-    """Classroom sessions and consultation visits each of the partner's trainers led in the
-    last twelve months (three queries), busiest first."""
-    today = today or timezone.localdate()
-    since = today - timedelta(days=365 * WORKLOAD_MONTHS // 12)
-    trainers = list(
-        trainers_visible_to(user)
-        .filter(organisation_id=partner_id)
-        .select_related(None)
-        .annotate(
-            sessions=Count(
-                "classroom_sessions",
-                filter=Q(classroom_sessions__starts_on__gte=since),
-                distinct=True,
-            )
-        )
-        .values("pk", "full_name", "sessions")
-    )
-    visits = dict(
-        visits_visible_to(user)
-        .filter(trainer__organisation_id=partner_id, visited_on__gte=since)
-        .select_related(None)
-        .values("trainer_id")
-        .annotate(total=Count("pk"))
-        .order_by()
-        .values_list("trainer_id", "total")
-    )
-    loads = [
-        TrainerLoad(
-            trainer_id=row["pk"],
-            full_name=row["full_name"],
-            sessions=row["sessions"],
-            visits=visits.get(row["pk"], 0),
-        )
-        for row in trainers
-    ]
-    loads.sort(key=lambda load: (-(load.sessions + load.visits), load.full_name))
-    return loads
-
-
-def certifications_expiring(user, *, partner_id: int, today=None):
-    today = today or timezone.localdate()
-    return list(
-        certifications_visible_to(user)
-        .filter(
-            trainer__organisation_id=partner_id,
-            expires_on__gte=today,
-            expires_on__lte=today + timedelta(days=CERTIFICATION_WARNING_DAYS),
-        )
-        .order_by("expires_on", "pk")
-    )
-
-
-# --- a brand's suppliers ----------------------------------------------------------------
-
-
-def brand_suppliers(brand_id: int) -> QuerySet[Enterprise]:
-    """The enterprises with a granted link to the brand (ILO staff viewing a brand)."""
-    return Enterprise.objects.filter(
-        pk__in=SupplierLink.objects.filter(
-            brand_id=brand_id, status=SupplierLink.Status.GRANTED
-        ).values("enterprise_id")
-    )
-
-
-@dataclass
-class SupplierRow:
-    enterprise: Enterprise
-    modules_completed: int
-    reported_last_month: bool
-    improvements: dict[int, float | None]
-
-
-def supplier_table(enterprises: QuerySet[Enterprise], *, today=None) -> QuerySet[Enterprise]:
-    """The supplier table's rows: profile, modules completed, last month's reporting."""
-    month = previous_month(today)
-    completed = Count(
-        "enrolments",
-        filter=Q(enrolments__status=Enrolment.Status.COMPLETED),
-        distinct=True,
-    )
-    reported = KpiMeasurement.objects.filter(enterprise_id=OuterRef("pk"), period=month)
-    return (
-        enterprises.annotate(modules_completed=completed, reported_last_month=Exists(reported))
-        .only("pk", "name", "country", "sector", "os_id", "employees_total")
-        .order_by("name", "pk")
-    )
-
-
-def supplier_rows(enterprises: list[Enterprise]) -> list[SupplierRow]:
-    """The page's suppliers with their latest improvement per indicator (one query)."""
-    improvements: dict[int, dict[int, float | None]] = defaultdict(dict)
-    results = EnterpriseKpiResult.objects.filter(
-        enterprise_id__in=[enterprise.pk for enterprise in enterprises]
-    ).values_list("enterprise_id", "indicator_id", "improvement_pct")
-    for enterprise_id, indicator_id, improvement in results:
-        improvements[enterprise_id][indicator_id] = improvement
-    return [
-        SupplierRow(
-            enterprise=enterprise,
-            modules_completed=enterprise.modules_completed,
-            reported_last_month=enterprise.reported_last_month,
-            improvements=improvements[enterprise.pk],
-        )
-        for enterprise in enterprises
-    ]
-
-
-def supplier_links_of_brand(user, brand_id: int) -> QuerySet[SupplierLink]:
-    """The brand's link requests, newest first (the page names the enterprise only once
-    the link is granted)."""
-    return (
-        supplier_links_visible_to(user).filter(brand_id=brand_id).order_by("-requested_at", "-pk")
-    )
-
-
-def brand_get(user, pk) -> Organisation:
-    """The brand a dashboard is for: ILO staff any brand, a brand viewer its own; 404 else."""
-    principal = principal_of(user)
-    brands = Organisation.objects.filter(kind=Organisation.Kind.BRAND)
-    if not principal.is_ilo:
-        brands = brands.filter(pk=principal.organisation_id if principal.is_brand else None)
-    return get_visible_or_404(brands, pk=pk)
-
-
-def partner_get(user, pk) -> Organisation:
-    """The partner a dashboard is for: ILO staff any partner, a partner its own; 404 else."""
-    principal = principal_of(user)
-    partners = Organisation.objects.filter(kind=Organisation.Kind.PARTNER)
-    if not principal.is_ilo:
-        partners = partners.filter(pk=principal.organisation_id if principal.is_partner else None)
-    return get_visible_or_404(partners, pk=pk)

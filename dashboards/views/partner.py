@@ -1,0 +1,117 @@
+"""A partner's portfolio dashboard (the partner's own; ILO staff any partner's)."""
+
+from django.contrib.auth.decorators import login_required
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from dashboards import tables
+from dashboards.selectors import results, suppliers, work
+from dashboards.views.common import (
+    BREAKDOWN_HEADINGS,
+    _breakdown_chart,
+    _breakdown_list,
+    _export,
+    _filter_form,
+    _kpi_chart,
+    _pipeline_chart,
+    _render,
+    _trend_chart,
+    remembered,
+)
+from enterprises.selectors import enterprises_visible_to
+from modules.models import Enrolment
+from reports.models import Scope
+
+# --- a partner's dashboard --------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def partner(request, pk):
+    user = request.user
+    organisation = suppliers.partner_get(user, pk)
+    portfolio = enterprises_visible_to(user).filter(partner_id=organisation.pk)
+    form, filters, catalogue = _filter_form(
+        request, scope=Scope.PARTNER, key=str(pk), enterprises=portfolio
+    )
+    enterprises = filters.narrow(portfolio)
+    summaries = results.kpi_results(
+        user, scope=Scope.PARTNER, key=str(pk), enterprises=portfolio, filters=filters
+    )
+    indicator = results.breakdown_indicator(filters.indicator)
+    breakdowns = {
+        by: results.portfolio_breakdown(enterprises, by=by, indicator=indicator, withhold=False)
+        for by in ("country", "sector")
+    }
+    # The portfolio's figures are the same for the partner and for ILO staff viewing it.
+    dashboard = f"partner-{organisation.pk}"
+
+    def kept(name, compute):
+        return remembered(name, dashboard, filters, compute)
+
+    pipeline = kept("pipeline", lambda: work.pipeline(user, enterprises=enterprises))
+    quality = kept("quality", lambda: work.data_quality(user, enterprises=enterprises))
+    costs = kept("cost", lambda: work.cost_shares(user, enterprises=enterprises))
+    workload = kept("workload", lambda: work.trainer_workload(user, partner_id=organisation.pk))
+    expiring = kept(
+        "certifications", lambda: work.certifications_expiring(user, partner_id=organisation.pk)
+    )
+    series = results.trend(user, Scope.PARTNER, str(pk))
+    charts = {"kpi": _kpi_chart(summaries), "pipeline": _pipeline_chart(pipeline)}
+    for by, breakdown in breakdowns.items():
+        charts[f"breakdown-{by}"] = _breakdown_chart(breakdown)
+    if len(series.months) > 1:
+        charts["trend"] = _trend_chart(series)
+
+    export_tables = {
+        "kpi": (_("KPI results"), tables.kpi_columns(), summaries),
+        "pipeline": (
+            _("Pipeline"),
+            tables.pipeline_columns(Enrolment.Status.choices),
+            pipeline,
+        ),
+        "quality": (_("Data quality"), tables.outlier_columns(), quality.outliers),
+        "cost": (_("Training cost"), tables.cost_columns(), costs),
+        "workload": (_("Trainers"), tables.workload_columns(), workload),
+        "certifications": (_("Certifications"), tables.certification_columns(), expiring),
+    }
+    for by, breakdown in breakdowns.items():
+        heading = BREAKDOWN_HEADINGS[by]
+        export_tables[f"breakdown-{by}"] = (
+            heading,
+            tables.breakdown_columns(heading),
+            breakdown.rows,
+        )
+    exported = _export(request, "partner", export_tables)
+    if exported is not None:
+        return exported
+
+    overdue = kept("overdue", lambda: work.overdue_work(user, enterprises=enterprises))
+    return _render(
+        request,
+        "dashboards/partner.html",
+        {
+            "organisation": organisation,
+            "form": form,
+            "filters": filters,
+            "headline": results.headline(user, Scope.PARTNER, str(pk)),
+            "summaries": summaries,
+            "indicator": indicator,
+            "breakdowns": _breakdown_list(breakdowns),
+            "series": series if len(series.months) > 1 else None,
+            "pipeline": pipeline,
+            "statuses": Enrolment.Status.choices,
+            "overdue": overdue,
+            "compliance": kept(
+                "compliance",
+                lambda: work.compliance(
+                    user, enterprises=enterprises, overdue=overdue["visits"].total
+                ),
+            ),
+            "quality": quality,
+            "costs": costs,
+            "workload": workload,
+            "expiring": expiring,
+            "charts": charts,
+        },
+    )
