@@ -16,12 +16,13 @@ import threading
 import time
 import uuid
 
-from axes.helpers import get_client_ip_address
+from axes.helpers import get_client_ip_address, get_cool_off, get_lockout_message
 from axes.signals import user_locked_out
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.core.cache import cache
 from django.dispatch import receiver
+from django.http import HttpResponse, JsonResponse
 from django.utils import timezone
 
 security_log = logging.getLogger("score.security")
@@ -198,3 +199,20 @@ class LoginView(auth_views.LoginView):
     def post(self, request, *args, **kwargs):
         with serialized_login(username_of(request), client_address(request)):
             return super().post(request, *args, **kwargs)
+
+
+def lockout_response(request, original_response=None, credentials=None) -> HttpResponse:
+    """django-axes' answer to a locked-out attempt (``AXES_LOCKOUT_CALLABLE``).
+
+    The API answers in its own documented shape, ``{"detail": "..."}`` as JSON with a
+    ``Retry-After``; the login pages keep django-axes' plain message.
+    """
+    message = get_lockout_message()
+    cool_off = get_cool_off(request)
+    if request.path.startswith("/api/"):
+        response = JsonResponse({"detail": str(message)}, status=429)
+    else:
+        response = HttpResponse(message, status=429)
+    if cool_off:
+        response["Retry-After"] = str(int(cool_off.total_seconds()))
+    return response

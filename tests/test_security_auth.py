@@ -93,7 +93,12 @@ def test_lockout_is_shared_between_the_login_page_and_the_token_endpoint(world):
         _login_page(client, "sgs.staff", "wrong")
     _token(client, "sgs.staff", "wrong")
     assert _token(client, "sgs.staff", "wrong").status_code == LOCKED
-    assert _token(client, "sgs.staff", PASSWORD).status_code == LOCKED
+    locked = _token(client, "sgs.staff", PASSWORD)
+    assert locked.status_code == LOCKED
+    # The API's documented error shape, not an HTML page; the client learns when to retry.
+    assert locked["Content-Type"] == "application/json"
+    assert "too many login attempts" in locked.json()["detail"]
+    assert int(locked["Retry-After"]) == 3600
     assert _login_page(client, "sgs.staff", PASSWORD).status_code == LOCKED
 
 
