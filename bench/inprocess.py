@@ -101,18 +101,22 @@ def queries(path: str) -> dict:
 # --- serialization: the API list against a plain values() + JSON baseline ------------------
 
 
-def _timed(function, repeat: int) -> float:
-    function()  # warm
-    samples = []
+def _timed(functions: dict, repeat: int) -> dict[str, float]:
+    """Median milliseconds of each function, run in turn (A, B, C, A, B, C, ...) so that
+    a burst of load on the shared machine hits all of them alike."""
+    for function in functions.values():
+        function()  # warm
+    samples = {name: [] for name in functions}
     for _ in range(repeat):
-        started = time.perf_counter()
-        function()
-        samples.append(time.perf_counter() - started)
-        reset_queries()
-    return statistics.median(samples) * 1000
+        for name, function in functions.items():
+            started = time.perf_counter()
+            function()
+            samples[name].append(time.perf_counter() - started)
+            reset_queries()
+    return {name: statistics.median(values) * 1000 for name, values in samples.items()}
 
 
-def serialization(repeat: int = 30) -> dict:
+def serialization(repeat: int = 60) -> dict:
     from rest_framework.renderers import JSONRenderer
     from rest_framework.test import APIRequestFactory
 
@@ -187,9 +191,9 @@ def serialization(repeat: int = 30) -> dict:
             rows = list(case["queryset"]().values(*case["values"])[:50])
             json.dumps(rows, default=str)
 
-        api_ms = _timed(api, repeat)
-        serializer_ms = _timed(serializer_only, repeat)
-        baseline_ms = _timed(baseline, repeat)
+        timings = _timed({"api": api, "serializer": serializer_only, "baseline": baseline}, repeat)
+        api_ms, serializer_ms = timings["api"], timings["serializer"]
+        baseline_ms = timings["baseline"]
         results[name] = {
             "api_ms": round(api_ms, 2),
             "serializer_ms": round(serializer_ms, 2),

@@ -121,6 +121,8 @@ class KpiMeasurement(TimeStampedModel):
         indexes = [
             models.Index(fields=["indicator", "period"], name="kpi_indicator_period"),
             models.Index(fields=["period"], name="kpi_period"),
+            # "Which enterprises reported this month" (home page, enterprise filter).
+            models.Index(fields=["enterprise", "period"], name="kpi_enterprise_period"),
         ]
 
     def __str__(self) -> str:
