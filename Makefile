@@ -7,6 +7,10 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 VENDOR := static/vendor
+# Production-like values for `check --deploy` (no real secret: a throwaway of deploy strength).
+PROD_CHECK_ENV := DEBUG=0 ALLOWED_HOSTS=score.example.org \
+	DATABASE_URL=postgres://score@db.example.org:5432/score \
+	SECRET_KEY=check-deploy-$$(head -c 48 /dev/urandom | base64 | tr -d '/+=\n')
 
 .PHONY: run test install static messages migrate seed worker beat lint format bench bench-aggregation run-prod clean
 
@@ -32,8 +36,12 @@ $(VENDOR)/.built: node_modules/.installed
 
 static: $(VENDOR)/.built
 
+# The catalogues compile with GNU gettext's msgfmt where installed, in pure Python otherwise.
 messages: install
-	@if ls locale/*/LC_MESSAGES/django.po >/dev/null 2>&1; then DEBUG=1 $(PY) manage.py compilemessages --verbosity 0; fi
+	@if ls locale/*/LC_MESSAGES/django.po >/dev/null 2>&1; then \
+		if command -v msgfmt >/dev/null; then DEBUG=1 $(PY) manage.py compilemessages --verbosity 0; \
+		else DEBUG=1 $(PY) manage.py compilecatalogues --verbosity 0; fi; \
+	fi
 
 .env:
 	cp .env.example .env
@@ -51,6 +59,7 @@ test: install static messages
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	DEBUG=1 $(PY) manage.py makemigrations --check --dry-run --verbosity 0
+	$(PROD_CHECK_ENV) $(PY) manage.py check --deploy --fail-level WARNING
 	$(BIN)/pytest -n $${PYTEST_WORKERS:-auto} $(PYTEST_ARGS)
 
 worker: install

@@ -1,8 +1,10 @@
 """Scoped reads of enterprises and participants."""
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from enterprises.models import Enterprise, Participant
 from partners.access import principal_of
@@ -92,3 +94,114 @@ def improvement_team_composition(*, enterprise: Enterprise) -> TeamComposition:
         ),
     )
     return TeamComposition(**counts)
+
+
+# --- the audit trail of one enterprise ----------------------------------------------------
+
+#: Fields every audited model carries that say nothing about the change itself.
+_BOOKKEEPING = {"id", "created_at", "updated_at"}
+_ACTIONS = {"+": _("created"), "~": _("changed"), "-": _("deleted")}
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    when: object
+    who: str
+    kind: str
+    subject: str
+    action: str
+    changes: list  # (field label, old, new)
+
+
+def _audited_histories():
+    """The audited models that hang off an enterprise: (history queryset of one enterprise,
+    related fields to read, how to name a record)."""
+    from modules.models import Enrolment
+    from reports.models import KpiMeasurement
+
+    return [
+        (Enterprise, "id", (), lambda record: record.name),
+        (Enrolment, "enterprise_id", ("module",), lambda record: record.module.code),
+        (
+            KpiMeasurement,
+            "enterprise_id",
+            ("indicator",),
+            lambda record: f"{record.indicator.name} {record.period:%Y-%m}",
+        ),
+        (SupplierLink, "enterprise_id", ("brand",), lambda record: record.brand.name),
+    ]
+
+
+def _shown(field, record) -> str:
+    value = getattr(record, field.attname)
+    if value is None or value == "":
+        return "—"
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    if isinstance(value, Decimal):
+        return f"{value.normalize():f}"
+    return str(value)
+
+
+def enterprise_change_history(*, user, enterprise: Enterprise, limit: int = 30) -> list:
+    """The latest changes to the enterprise and its enrolments, KPI measurements and
+    supplier links: who, when, what, with each changed field's old and new value.
+
+    Two queries per audited model, whatever the history's length: the latest records, and
+    the records of the same objects before them (to tell what each change changed).
+    Only those who see the enterprise's full data see who changed it; the caller has
+    read the enterprise through the user's scope.
+    """
+    if not can_see_history(user):
+        return []
+    entries = []
+    for model, link, related, name in _audited_histories():
+        history = model.history.model
+        latest = list(
+            history.objects.filter(**{link: enterprise.pk})
+            .select_related("history_user", *related)
+            .order_by("-history_date", "-history_id")[:limit]
+        )
+        if not latest:
+            continue
+        earlier = {}
+        for record in history.objects.filter(id__in={record.id for record in latest}).order_by(
+            "history_date", "history_id"
+        ):
+            earlier.setdefault(record.id, []).append(record)
+        fields = [
+            field
+            for field in model._meta.concrete_fields
+            if field.name not in _BOOKKEEPING and not field.many_to_many
+        ]
+        for record in latest:
+            chain = earlier.get(record.id, [])
+            position = next(
+                (i for i, older in enumerate(chain) if older.history_id == record.history_id), 0
+            )
+            previous = chain[position - 1] if position > 0 else None
+            changes = []
+            if record.history_type == "~" and previous is not None:
+                changes = [
+                    (str(field.verbose_name), _shown(field, previous), _shown(field, record))
+                    for field in fields
+                    if getattr(previous, field.attname) != getattr(record, field.attname)
+                ]
+            entries.append(
+                HistoryEntry(
+                    when=record.history_date,
+                    who=record.history_user.get_username() if record.history_user else "—",
+                    kind=str(model._meta.verbose_name),
+                    subject=name(record),
+                    action=_ACTIONS.get(record.history_type, record.history_type),
+                    changes=changes,
+                )
+            )
+    entries.sort(key=lambda entry: entry.when, reverse=True)
+    return entries[:limit]
+
+
+def can_see_history(user) -> bool:
+    """ILO staff and partners; brands see results, not who on the partner's side typed them."""
+    principal = principal_of(user)
+    return principal.is_ilo or principal.is_partner

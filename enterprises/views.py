@@ -19,6 +19,7 @@ from enterprises.permissions import (
     can_see_personal_data,
 )
 from enterprises.selectors import (
+    enterprise_change_history,
     enterprise_get,
     enterprises_visible_to,
     improvement_team_composition,
@@ -152,6 +153,7 @@ def enterprise_detail(request, pk):
             ],
             kpi_rows=kpi_rows,
             kpi_series={row.indicator.code: row.series for row in kpi_rows},
+            change_history=enterprise_change_history(user=user, enterprise=enterprise),
         )
     return render(request, "enterprises/enterprise_detail.html", context)
 

@@ -7,8 +7,11 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from rest_framework.authtoken.admin import TokenAdmin
+from rest_framework.authtoken.models import TokenProxy
 
 from partners import permissions, services
+from partners.access import principal_of
 from partners.models import Licence, Membership, Organisation, Role, SupplierLink
 from partners.selectors import (
     licences_visible_to,
@@ -285,3 +288,44 @@ class UserAdmin(ServiceWritesMixin, DjangoUserAdmin):
     def has_delete_permission(self, request, obj=None):
         # Logins are deactivated, not deleted: the audit history keeps pointing at them.
         return False
+
+
+# --- API tokens: ILO administrators list and revoke anyone's ------------------------------
+
+if admin.site.is_registered(TokenProxy):
+    admin.site.unregister(TokenProxy)
+
+
+@admin.register(TokenProxy)
+class ApiTokenAdmin(TokenAdmin):
+    list_display = ("token_id", "user", "created")
+    readonly_fields = ("token_id", "created")
+    fields = ("user", "token_id", "created")
+
+    @admin.display(description=_("token"))
+    def token_id(self, token):
+        return f"{token.key[:8]}…" if token.key else ""
+
+    def _is_ilo_admin(self, request) -> bool:
+        return principal_of(request.user).is_ilo_admin
+
+    def has_module_permission(self, request):
+        return self._is_ilo_admin(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self._is_ilo_admin(request)
+
+    def has_add_permission(self, request):
+        return self._is_ilo_admin(request)
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return self._is_ilo_admin(request)
+
+    def save_model(self, request, obj, form, change):
+        obj.key = services.api_token_issue(actor=obj.user, request=request).key
+
+    def delete_model(self, request, obj):
+        services.api_token_revoke(actor=request.user, token=obj, request=request)

@@ -1,11 +1,13 @@
 """REST API of organisations, licences and supplier links (api.md)."""
 
 import django_filters
+from django.contrib.auth.signals import user_logged_in
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import mixins, serializers, status
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
@@ -14,6 +16,7 @@ from partners import services
 from partners.access import principal_of
 from partners.models import Licence, Organisation, SupplierLink
 from partners.selectors import (
+    api_tokens_visible_to,
     licences_visible_to,
     organisations_visible_to,
     supplier_links_visible_to,
@@ -29,6 +32,7 @@ from score_platform.api import (
     StrictIntegerField,
     StrictModelSerializer,
 )
+from score_platform.security import client_address, serialized_login, username_of
 from score_platform.viewsets import ScopedViewSet
 
 
@@ -40,9 +44,65 @@ def partners_visible_to(user):
 
 
 class TokenView(ObtainAuthToken):
-    """Exchange a username and password for the user's API token."""
+    """Exchange a username and password for the user's API token.
+
+    django-axes watches the attempt on Django's own request (its lockout answer comes from
+    its middleware), and attempts for one username from one address run one at a time.
+    """
 
     parser_classes = [JSONParser]
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "request": self.request._request}
+
+    def post(self, request, *args, **kwargs):
+        with serialized_login(username_of(request), client_address(request)):
+            serializer = self.get_serializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            user = serializer.validated_data["user"]
+            token = services.api_token_issue(actor=user, request=request)
+            # A token obtained is a login: axes resets the count, the security log records it.
+            user_logged_in.send(sender=type(user), request=request._request, user=user)
+        return Response({"token": token.key})
+
+
+class ApiTokenSerializer(serializers.Serializer):
+    id = serializers.SerializerMethodField(help_text=_("The token's first characters."))
+    created = serializers.DateTimeField(read_only=True)
+
+    def get_id(self, token) -> str:
+        return token.key[:TOKEN_ID_LENGTH]
+
+
+TOKEN_ID_LENGTH = 8
+
+
+@extend_schema_view(
+    list=extend_schema(summary=_("Your API tokens")),
+    destroy=extend_schema(summary=_("Revoke one of your API tokens")),
+)
+class ApiTokenViewSet(viewsets.GenericViewSet, mixins.ListModelMixin):
+    """The caller's own API tokens (ILO administrators revoke anyone's in the admin)."""
+
+    serializer_class = ApiTokenSerializer
+    pagination_class = None
+    filter_backends = []
+    lookup_field = "key"
+    lookup_value_regex = f"[0-9a-f]{{{TOKEN_ID_LENGTH}}}"
+
+    def get_queryset(self):
+        return api_tokens_visible_to(self.request.user).filter(user=self.request.user)
+
+    def get_object(self):
+        prefix = self.kwargs["key"]
+        token = self.get_queryset().filter(key__startswith=prefix).first()
+        if token is None:
+            raise NotFound()
+        return token
+
+    def destroy(self, request, *args, **kwargs):
+        services.api_token_revoke(actor=request.user, token=self.get_object(), request=request)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 # --- organisations ----------------------------------------------------------------------

@@ -36,3 +36,8 @@ def can_decide_supplier_link(user, link: SupplierLink) -> bool:
 def can_manage_users(user) -> bool:
     """Logins and their rights: ILO administrators (partner managers add theirs via memberships)."""
     return principal_of(user).is_ilo_admin
+
+
+def can_revoke_api_token(user, token) -> bool:
+    """Users revoke their own tokens; ILO administrators anyone's (access.md)."""
+    return token.user_id == user.pk or principal_of(user).is_ilo_admin

@@ -124,3 +124,15 @@ def partners_served_by(user) -> QuerySet[Organisation]:
     if principal.is_partner:
         return partners.filter(pk=principal.organisation_id)
     return partners.none()
+
+
+def api_tokens_visible_to(user):
+    """A user's own API tokens; ILO administrators see everyone's (the admin)."""
+    from rest_framework.authtoken.models import Token
+
+    tokens = Token.objects.select_related("user").order_by("-created")
+    if principal_of(user).is_ilo_admin:
+        return tokens
+    if not user.is_authenticated:
+        return tokens.none()
+    return tokens.filter(user=user)

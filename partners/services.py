@@ -355,3 +355,32 @@ def user_update(*, actor, user, **changes):
     user.save()
     forget_principal(user)
     return user
+
+
+# --- API tokens ---------------------------------------------------------------------------
+
+
+def api_token_issue(*, actor, request=None):
+    """The actor's API token, created when they have none."""
+    from rest_framework.authtoken.models import Token
+
+    from score_platform.security import log_event
+
+    token, created = Token.objects.get_or_create(user=actor)
+    if created:
+        log_event("api token issued", request, owner=actor.get_username())
+    return token
+
+
+@transaction.atomic
+def api_token_revoke(*, actor, token, request=None) -> None:
+    """Delete a token: clients using it get 401 from then on."""
+    from score_platform.security import log_event
+
+    require(
+        permissions.can_revoke_api_token(actor, token),
+        _("Only the token's owner or an ILO administrator may revoke it."),
+    )
+    owner = token.user.get_username()
+    token.delete()
+    log_event("api token revoked", request, owner=owner, by=actor.get_username())

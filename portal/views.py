@@ -8,7 +8,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from enterprises.selectors import enterprises_visible_to
 from partners.access import principal_of
-from partners.selectors import partners_served_by
+from partners.selectors import api_tokens_visible_to, partners_served_by
 from portal import selectors, services
 from portal.forms import ImportUploadForm
 from portal.imports.templates import template_csv, template_xlsx
@@ -142,3 +142,45 @@ def import_template(request, kind, file_format):
     response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="score-{kind}-template.{file_format}"'
     return response
+
+
+# --- the user's API tokens --------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def api_tokens(request):
+    """The signed-in user's API tokens: listed, issued, revoked."""
+    from partners.services import api_token_issue
+
+    own_tokens = api_tokens_visible_to(request.user).filter(user=request.user)
+    new_key = None
+    if request.method == "POST":
+        existed = own_tokens.exists()
+        token = api_token_issue(actor=request.user, request=request)
+        if existed:
+            messages.info(request, _("You already have a token; revoke it to get a new one."))
+        else:
+            new_key = token.key
+    return render(
+        request,
+        "registration/api_tokens.html",
+        {"tokens": list(own_tokens), "new_key": new_key},
+    )
+
+
+@login_required
+@require_POST
+def api_token_revoke(request, token_id):
+    from partners.services import api_token_revoke as revoke
+
+    token = (
+        api_tokens_visible_to(request.user)
+        .filter(user=request.user, key__startswith=token_id)
+        .first()
+    )
+    if token is None or len(token_id) < 8:
+        raise Http404
+    revoke(actor=request.user, token=token, request=request)
+    messages.success(request, _("The token is revoked: clients using it are refused from now on."))
+    return redirect("portal:api-tokens")

@@ -53,6 +53,14 @@ class ScoreAdminSite(admin.AdminSite):
         user = request.user
         return bool(user.is_active and user.is_staff and principal_of(user).is_ilo)
 
+    def login(self, request, extra_context=None):
+        from score_platform.security import client_address, serialized_login, username_of
+
+        if request.method != "POST":
+            return super().login(request, extra_context)
+        with serialized_login(username_of(request), client_address(request)):
+            return super().login(request, extra_context)
+
 
 # --- rights from the role -----------------------------------------------------------------
 

@@ -378,12 +378,19 @@ BOOLEAN_VALUES = {"true", "false"}
 
 
 class StrictFilterSet(django_filters.FilterSet):
-    """A typed filter given an empty or malformed value is a 400, not silently ignored."""
+    """A typed filter given an empty, malformed or repeated value is a 400, not silently
+    ignored."""
 
     def is_valid(self):
         valid = super().is_valid()
         for name, filter_ in self.filters.items():
             if name not in self.data:
+                continue
+            # Every filter takes one value: ?enterprise=1&enterprise=2 is ambiguous, not the last.
+            getlist = getattr(self.data, "getlist", None)
+            if getlist is not None and len(getlist(name)) > 1:
+                self.form.add_error(name, _("Give one value."))
+                valid = False
                 continue
             raw = self.data.get(name)
             free_text = isinstance(filter_, django_filters.CharFilter) and not isinstance(

@@ -6,6 +6,9 @@ class ScorePlatformConfig(AppConfig):
     name = "score_platform"
     verbose_name = "SCORE Platform"
 
+    def ready(self):
+        from score_platform import security  # noqa: F401  (connects the security log)
+
 
 class ScoreAdminConfig(admin_apps.AdminConfig):
     """django.contrib.admin with the ILO-only site as ``admin.site``."""

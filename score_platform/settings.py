@@ -8,6 +8,7 @@ environment, and the process refuses to start without them.
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -36,7 +37,9 @@ if DEBUG:
     }
 else:
     SECRET_KEY = _required("SECRET_KEY")
-    ALLOWED_HOSTS = [host.strip() for host in _required("ALLOWED_HOSTS").split(",") if host]
+    ALLOWED_HOSTS = [host.strip() for host in _required("ALLOWED_HOSTS").split(",") if host.strip()]
+    if not ALLOWED_HOSTS:
+        raise ImproperlyConfigured("ALLOWED_HOSTS must name at least one host when DEBUG is off.")
     DATABASES = {"default": env.db_url_config(_required("DATABASE_URL"))}
 
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
@@ -71,6 +74,7 @@ INSTALLED_APPS = [
     "import_export",
     "simple_history",
     "axes",
+    "csp",
     "score_platform",
     "partners",
     "enterprises",
@@ -78,6 +82,7 @@ INSTALLED_APPS = [
     "trainers",
     "reports",
     "portal",
+    "dashboards",
 ]
 
 MIDDLEWARE = [
@@ -90,8 +95,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "axes.middleware.AxesMiddleware",
+    "score_platform.security.SecurityLogMiddleware",
 ]
 
 ROOT_URLCONF = "score_platform.urls"
@@ -280,6 +287,24 @@ if not DEBUG:
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
+
+# Content Security Policy (django-csp 4): scripts, styles, fonts and images come from the
+# site's own static files only; no inline script or style, no eval, no framing, no plugins.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        # Bootstrap's stylesheet draws its icons (select arrows, toggler) as data: SVGs.
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 
 LOGGING = {
     "version": 1,

@@ -1,7 +1,10 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+from dashboards import views as dashboard_views
+from score_platform.security import LoginView
 
 admin.site.site_header = "SCORE Platform — ILO administration"
 admin.site.site_title = "SCORE Platform"
@@ -11,10 +14,17 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("score_platform.api_urls", namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # The split view serves its start-up script as a file of its own: no inline script.
+    path(
+        "api/docs/",
+        SpectacularSwaggerSplitView.as_view(
+            url_name="api-schema", template_name="api/swagger_ui.html"
+        ),
+        name="api-docs",
+    ),
     path(
         "accounts/login/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        LoginView.as_view(),
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
@@ -31,5 +41,8 @@ urlpatterns = [
     path("enterprises/", include("enterprises.urls")),
     path("training/", include("modules.urls")),
     path("kpis/", include("reports.urls")),
+    path("dashboards/", include("dashboards.urls")),
+    path("impact/", dashboard_views.impact, name="impact"),
+    path("i18n/", include("django.conf.urls.i18n")),
     path("", include("portal.urls")),
 ]
