@@ -138,7 +138,53 @@ def api_supplier_links(context):
     return [reverse("api:supplier-link-list") + "?status=granted"]
 
 
+def _organisation_id(context, persona):
+    from partners.access import principal_of
+
+    return principal_of(context.user(persona)).organisation_id
+
+
+def programme_dashboard(context):
+    url = reverse("dashboards:programme")
+    return [url, f"{url}?country=CN"]
+
+
+def partner_dashboard(context):
+    return [reverse("dashboards:partner", args=[_organisation_id(context, PARTNER)])]
+
+
+def brand_dashboard(context):
+    return [reverse("dashboards:brand", args=[_organisation_id(context, BRAND)])]
+
+
+def api_kpi_summary(scope, persona):
+    def urls(context):
+        url = reverse("api:report-kpi-summary")
+        if scope == "programme":
+            return [f"{url}?scope=programme", f"{url}?scope=country&key=CN"]
+        return [f"{url}?scope={scope}&key={_organisation_id(context, persona)}"]
+
+    return urls
+
+
+def api_reach(scope, persona):
+    def urls(context):
+        url = reverse("api:report-reach")
+        if scope == "programme":
+            return [f"{url}?scope=programme", f"{url}?scope=country&key=CN"]
+        return [f"{url}?scope={scope}&key={_organisation_id(context, persona)}"]
+
+    return urls
+
+
+def api_aggregation_runs(context):
+    return [reverse("api:aggregation-run-list")]
+
+
 ENTRIES = [
+    Entry("page: programme dashboard (ILO)", "page", ILO, programme_dashboard),
+    Entry("page: partner dashboard (partner)", "page", PARTNER, partner_dashboard),
+    Entry("page: brand dashboard (brand)", "page", BRAND, brand_dashboard),
     Entry("page: enterprise list (ILO)", "page", ILO, enterprise_list_page),
     Entry("page: enterprise list, deep page (ILO)", "page", ILO, enterprise_list_deep_page),
     Entry("page: enterprise list (partner)", "page", PARTNER, enterprise_list_page),
@@ -158,6 +204,12 @@ ENTRIES = [
     ),
     Entry("api: KPI measurements of one enterprise", "api", ILO, api_measurements_of_enterprise),
     Entry("api: supplier links (brand)", "api", BRAND, api_supplier_links),
+    Entry("api: KPI summary (ILO)", "api", ILO, api_kpi_summary("programme", ILO)),
+    Entry("api: KPI summary (partner)", "api", PARTNER, api_kpi_summary("partner", PARTNER)),
+    Entry("api: KPI summary (brand)", "api", BRAND, api_kpi_summary("brand", BRAND)),
+    Entry("api: reach (ILO)", "api", ILO, api_reach("programme", ILO)),
+    Entry("api: reach (brand)", "api", BRAND, api_reach("brand", BRAND)),
+    Entry("api: aggregation runs (ILO)", "api", ILO, api_aggregation_runs),
 ]
 
 
