@@ -142,6 +142,12 @@ class KpiMeasurement(TimeStampedModel):
             models.Index(fields=["period"], name="kpi_period"),
             # "Which enterprises reported this month" (home page, enterprise filter).
             models.Index(fields=["enterprise", "period"], name="kpi_enterprise_period"),
+            # The dashboards' count of last month's estimates no trainer has verified.
+            models.Index(
+                fields=["period", "enterprise"],
+                condition=Q(source="estimate", verified_by__isnull=True),
+                name="kpi_unverified_estimates",
+            ),
         ]
 
     def __str__(self) -> str:
