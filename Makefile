@@ -77,7 +77,8 @@ format: install
 	$(BIN)/ruff check --fix .
 
 # Benchmarks (not part of `make test`): profile L in PostgreSQL, see bench/ and docs/benchmarks.md.
-bench: install bench-aggregation
+bench: install static
+	$(PY) bench/run.py $(BENCH_ARGS)
 
 bench-aggregation:
 	$(PY) bench/aggregation/run.py $(BENCH_ARGS)

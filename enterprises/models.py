@@ -88,6 +88,8 @@ class Enterprise(TimeStampedModel):
         indexes = [
             models.Index(fields=["partner", "country"], name="enterprise_partner_country"),
             models.Index(fields=["partner", "name"], name="enterprise_partner_name"),
+            # The lists' default order (ILO and brands see across partners).
+            models.Index(fields=["name", "id"], name="enterprise_name_id"),
         ]
 
     def __str__(self) -> str:

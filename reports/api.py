@@ -225,6 +225,13 @@ class KpiMeasurementViewSet(
     # Cursor pages need a unique, indexed order.
     ordering_fields = ["id"]
 
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        if self.action == "list":
+            # A list shows the enterprise's id only: no need to read its row for each value.
+            return queryset.select_related(None).select_related("indicator")
+        return queryset
+
     @extend_schema(
         summary=_("Report many measurements at once: all saved or none"),
         description=_(

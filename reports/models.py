@@ -140,6 +140,14 @@ class KpiMeasurement(TimeStampedModel):
         indexes = [
             models.Index(fields=["indicator", "period"], name="kpi_indicator_period"),
             models.Index(fields=["period"], name="kpi_period"),
+            # "Which enterprises reported this month" (home page, enterprise filter).
+            models.Index(fields=["enterprise", "period"], name="kpi_enterprise_period"),
+            # The dashboards' count of last month's estimates no trainer has verified.
+            models.Index(
+                fields=["period", "enterprise"],
+                condition=Q(source="estimate", verified_by__isnull=True),
+                name="kpi_unverified_estimates",
+            ),
         ]
 
     def __str__(self) -> str:

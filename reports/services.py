@@ -302,7 +302,12 @@ def _bulk_save(*, actor, rows, correct_stored: bool, on_progress=None) -> BulkOu
             can_record_progress(actor, partner_id=enterprise.partner_id),
             _("You may not report KPIs for %(enterprise)s.") % {"enterprise": enterprise.name},
         )
-    stored, by_key = _stored_for_update(enterprises, indicators)
+    keys = (
+        {(row["enterprise"].pk, row["indicator"].pk, row["period"]) for row in rows}
+        if correct_stored
+        else set()
+    )
+    stored, by_key = _stored_for_update(enterprises, indicators, keys)
     reporter = actor if getattr(actor, "is_authenticated", False) else None
 
     actions: list[str] = []
@@ -335,9 +340,9 @@ def _bulk_save(*, actor, rows, correct_stored: bool, on_progress=None) -> BulkOu
 
     # Each row is checked against the stored values it leaves alone and the batch's rows
     # before it, so every broken rule is reported once, on the later of the two rows.
-    touched_ids = {id(measurement) for _index, measurement in touched}
+    touched_pks = {measurement.pk for _index, measurement in touched if measurement.pk}
     accepted = {
-        key: [measurement for measurement in group if id(measurement) not in touched_ids]
+        key: [sibling for sibling in group if sibling.pk not in touched_pks]
         for key, group in stored.items()
     }
     for index, measurement in touched:
@@ -426,23 +431,47 @@ def _named(messages: dict[str, list[str]]) -> dict[str, list[str]]:
     }
 
 
-def _stored_for_update(enterprises: dict, indicators: dict):
-    """The stored values of the batch's enterprises and indicators, locked until commit."""
-    groups: dict[tuple, list[KpiMeasurement]] = {}
-    by_key: dict[tuple, KpiMeasurement] = {}
+@dataclass(frozen=True, slots=True)
+class _Stored:
+    """What the sibling rules read of a stored value (a full model instance costs ~20×)."""
+
+    pk: int
+    period: date
+    is_baseline: bool
+
+
+def _stored_for_update(enterprises: dict, indicators: dict, keys: set[tuple]):
+    """The stored values of the batch's enterprises and indicators, locked until commit:
+    every one as a light :class:`_Stored` by (enterprise, indicator), and as a full
+    instance only where the batch has a row for its month (``keys``), to be corrected."""
+    groups: dict[tuple, list] = {}
+    matched: list[int] = []
     enterprise_ids = list(enterprises)
     for start in range(0, len(enterprise_ids), _ID_CHUNK):
-        stored = KpiMeasurement.objects.select_for_update().filter(
-            enterprise_id__in=enterprise_ids[start : start + _ID_CHUNK],
-            indicator_id__in=list(indicators),
+        stored = (
+            KpiMeasurement.objects.select_for_update()
+            .filter(
+                enterprise_id__in=enterprise_ids[start : start + _ID_CHUNK],
+                indicator_id__in=list(indicators),
+            )
+            .order_by()
+            .values_list("pk", "enterprise_id", "indicator_id", "period", "is_baseline")
         )
-        for measurement in stored:
+        for pk, enterprise_id, indicator_id, period, is_baseline in stored:
+            groups.setdefault((enterprise_id, indicator_id), []).append(
+                _Stored(pk, period, is_baseline)
+            )
+            if (enterprise_id, indicator_id, period) in keys:
+                matched.append(pk)
+    by_key: dict[tuple, KpiMeasurement] = {}
+    for start in range(0, len(matched), _ID_CHUNK):
+        for measurement in KpiMeasurement.objects.filter(pk__in=matched[start : start + _ID_CHUNK]):
             # The batch's own objects, so messages name them without another query.
             measurement.enterprise = enterprises[measurement.enterprise_id]
             measurement.indicator = indicators[measurement.indicator_id]
-            key = (measurement.enterprise_id, measurement.indicator_id)
-            groups.setdefault(key, []).append(measurement)
-            by_key[(*key, measurement.period)] = measurement
+            by_key[(measurement.enterprise_id, measurement.indicator_id, measurement.period)] = (
+                measurement
+            )
     return groups, by_key
 
 
@@ -557,15 +586,17 @@ def results_stale(*enterprise_ids: int | None, kpis: bool = True, reach: bool = 
 
 
 def _enqueue_recomputes(enterprise_ids: list[int]) -> None:
+    """One task per batch of enterprises: a 100,000-row import touching 12,500 enterprises
+    sends a few dozen set-based runs, not 12,500 single-enterprise ones."""
     from django.conf import settings
 
-    from reports.aggregation.recompute import enqueue
+    from reports.aggregation.recompute import DRAIN_BATCH, enqueue
     from reports.tasks import recompute_enterprise
 
-    for enterprise_id in enterprise_ids:
+    for start in range(0, len(enterprise_ids), DRAIN_BATCH):
         enqueue(
             recompute_enterprise,
-            args=[enterprise_id],
+            args=list(enterprise_ids[start : start + DRAIN_BATCH]),
             countdown=settings.KPI_RECOMPUTE_DELAY_SECONDS,
         )
 

@@ -24,8 +24,9 @@ RELIABLE = {
 
 
 @shared_task(name="reports.recompute_enterprise", soft_time_limit=120, time_limit=150, **RELIABLE)
-def recompute_enterprise(self, enterprise_id: int) -> None:
-    recompute.recompute_enterprises([enterprise_id], task_id=self.request.id or "")
+def recompute_enterprise(self, *enterprise_ids: int) -> None:
+    """One enterprise, or a batch of them (a big import) in one set-based run."""
+    recompute.recompute_enterprises(enterprise_ids, task_id=self.request.id or "")
 
 
 @shared_task(name="reports.recompute_summaries", soft_time_limit=600, time_limit=660, **RELIABLE)

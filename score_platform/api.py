@@ -5,6 +5,7 @@ The viewset base is in ``score_platform.viewsets`` and the schema class in
 """
 
 import datetime
+import operator
 import re
 
 import django_filters
@@ -19,6 +20,7 @@ from django_filters.constants import EMPTY_VALUES
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, filters, serializers
 from rest_framework.pagination import CursorPagination, PageNumberPagination
+from rest_framework.relations import PKOnlyObject
 from rest_framework.views import exception_handler as drf_exception_handler
 
 MAX_PAGE_SIZE = 500
@@ -200,7 +202,59 @@ class StrictDateField(serializers.DateField):
         return super().to_internal_value(data)
 
 
-class StrictModelSerializer(serializers.ModelSerializer):
+def _representer(field):
+    """How one readable field's value is read and shown: a getter and a converter.
+
+    A foreign key shown as its id reads the column (``enterprise_id``), as DRF's
+    pk-only optimisation does, without building a stand-in object per row. Anything
+    else (dotted or whole-object sources, method fields) goes through DRF's own path.
+    """
+    source = field.source
+    if field.source_attrs != [source] or source == "*":
+        return None
+    if isinstance(field, serializers.ManyRelatedField | serializers.SerializerMethodField):
+        return None
+    if isinstance(field, serializers.PrimaryKeyRelatedField):
+        descriptor = getattr(field.parent.Meta.model, source, None)
+        column = getattr(getattr(descriptor, "field", None), "attname", None)
+        if column is None or field.pk_field is not None:
+            return None
+        return operator.attrgetter(column), None
+    return operator.attrgetter(source), field.to_representation
+
+
+class FastRepresentationMixin:
+    """The same JSON as DRF's ``Serializer.to_representation``, cheaper per row.
+
+    DRF resolves every field's attribute through its generic machinery on every row (a
+    page of 50 with a dozen fields is 600 such calls); here each field's getter and
+    converter are worked out once per serializer and then applied directly.
+    """
+
+    def _representers(self):
+        plan = getattr(self, "_representation_plan", None)
+        if plan is None:
+            plan = []
+            for field in self._readable_fields:
+                plan.append((field.field_name, field, _representer(field)))
+            self._representation_plan = plan
+        return plan
+
+    def to_representation(self, instance):
+        result = {}
+        for name, field, representer in self._representers():
+            if representer is None:
+                attribute = field.get_attribute(instance)
+                check = attribute.pk if isinstance(attribute, PKOnlyObject) else attribute
+                result[name] = None if check is None else field.to_representation(attribute)
+                continue
+            getter, convert = representer
+            value = getter(instance)
+            result[name] = value if value is None or convert is None else convert(value)
+        return result
+
+
+class StrictModelSerializer(FastRepresentationMixin, serializers.ModelSerializer):
     serializer_field_mapping = {
         **serializers.ModelSerializer.serializer_field_mapping,
         models.CharField: StrictCharField,

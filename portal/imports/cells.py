@@ -96,8 +96,12 @@ def choice(value, choices, *, required: bool = True, default: str = "") -> str:
         if required and not default:
             raise CellError(_("This column is required."))
         return default
+    # Codes first: labels are translated strings, costly to render on every row.
+    for code, _label in choices:
+        if word == str(code).lower():
+            return code
     for code, label in choices:
-        if word in (str(code).lower(), str(label).lower()):
+        if word == str(label).lower():
             return code
     raise CellError(
         _("Unknown value “%(value)s”; use one of: %(choices)s.")

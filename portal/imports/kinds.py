@@ -449,6 +449,7 @@ class KpiMeasurementImport(ImportKind):
 
     def __init__(self):
         self._indicators = None
+        self._source_choices = KpiMeasurement.Source.choices  # built once, not per row
 
     def _indicator_lookup(self):
         if self._indicators is None:
@@ -484,9 +485,7 @@ class KpiMeasurementImport(ImportKind):
         return cells.boolean(value)
 
     def read_source(self, value):
-        return cells.choice(
-            value, KpiMeasurement.Source.choices, default=KpiMeasurement.Source.RECORDS
-        )
+        return cells.choice(value, self._source_choices, default=KpiMeasurement.Source.RECORDS)
 
     def read_note(self, value):
         return cells.text(value, max_length=1000)
