@@ -17,7 +17,7 @@ from django_countries.serializer_fields import CountryField
 from django_countries.serializers import CountryFieldMixin
 from django_filters.constants import EMPTY_VALUES
 from drf_spectacular.utils import extend_schema_field
-from rest_framework import exceptions, filters, serializers
+from rest_framework import exceptions, filters, serializers, throttling
 from rest_framework.pagination import CursorPagination, PageNumberPagination
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -390,3 +390,30 @@ class MonthFilter(django_filters.CharFilter):
                 {self.field_name: [_('Give the month as "YYYY-MM".')]}
             ) from error
         return queryset.filter(**{f"{self.field_name}__{self.lookup_expr}": day})
+
+
+# --- throttling that survives a cache outage ----------------------------------------------
+
+
+class _CacheOutageTolerant:
+    """Throttle from the cache, and let requests through while the cache is unreachable:
+    the API keeps serving through a Redis outage, and the outage is logged."""
+
+    def allow_request(self, request, view):
+        try:
+            return super().allow_request(request, view)
+        except Exception as error:  # the cache backend's connection errors vary
+            import logging
+
+            logging.getLogger("score.security").warning(
+                "throttle skipped, cache unreachable: %s", type(error).__name__
+            )
+            return True
+
+
+class AnonRateThrottle(_CacheOutageTolerant, throttling.AnonRateThrottle):
+    pass
+
+
+class UserRateThrottle(_CacheOutageTolerant, throttling.UserRateThrottle):
+    pass

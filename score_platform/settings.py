@@ -227,8 +227,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "score_platform.schema.ScoreAutoSchema",
     "EXCEPTION_HANDLER": "score_platform.api.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "score_platform.api.AnonRateThrottle",
+        "score_platform.api.UserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env("THROTTLE_ANON", default="60/minute"),
@@ -324,6 +324,9 @@ LOGGING = {
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 KPI_RECOMPUTE_DELAY_SECONDS = env.float("KPI_RECOMPUTE_DELAY_SECONDS", default=0.2)
 KPI_SUMMARIES_DELAY_SECONDS = env.float("KPI_SUMMARIES_DELAY_SECONDS", default=0.2)
+# The safety net (reports.recompute_pending, every 5 minutes) runs outbox requests older
+# than this: their own task was lost, or the broker was down when they were made.
+KPI_PENDING_GRACE_SECONDS = env.float("KPI_PENDING_GRACE_SECONDS", default=60)
 KPI_AGGREGATION_WORK_MEM = env("KPI_AGGREGATION_WORK_MEM", default="256MB")
 # A full rebuild on PostgreSQL runs its KPI and reach branches on two connections at once.
 KPI_PARALLEL_REBUILD = env.bool("KPI_PARALLEL_REBUILD", default=True)
