@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "csp",
+    "health_check",
     "score_platform",
     "partners",
     "enterprises",
@@ -280,6 +281,8 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 if not DEBUG:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    # Load balancers probe /health/ on plain HTTP inside the network.
+    SECURE_REDIRECT_EXEMPT = [r"^health/$"]
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
