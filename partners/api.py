@@ -8,7 +8,6 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
 from modules.selectors import training_modules
@@ -26,6 +25,7 @@ from score_platform.api import (
     CountryCodeFilter,
     CountryCodesMixin,
     IdFilter,
+    JSONParser,
     ScopedPrimaryKeyRelatedField,
     StrictCharField,
     StrictFilterSet,

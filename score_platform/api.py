@@ -17,7 +17,7 @@ from django_countries.serializer_fields import CountryField
 from django_countries.serializers import CountryFieldMixin
 from django_filters.constants import EMPTY_VALUES
 from drf_spectacular.utils import extend_schema_field
-from rest_framework import exceptions, filters, serializers, throttling
+from rest_framework import exceptions, filters, parsers, serializers, throttling
 from rest_framework.pagination import CursorPagination, PageNumberPagination
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -417,3 +417,26 @@ class AnonRateThrottle(_CacheOutageTolerant, throttling.AnonRateThrottle):
 
 class UserRateThrottle(_CacheOutageTolerant, throttling.UserRateThrottle):
     pass
+
+
+# --- JSON that the database can store ----------------------------------------------------
+
+
+class JSONParser(parsers.JSONParser):
+    """DRF's JSON parser, refusing text UTF-8 cannot encode.
+
+    JSON escapes can spell a lone surrogate (``"\\ud800"``), which no database column
+    takes: such a body is a 400 here, not an encoding error at save time.
+    """
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        import json
+
+        data = super().parse(stream, media_type, parser_context)
+        try:
+            json.dumps(data, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError as error:
+            raise exceptions.ParseError(
+                _("The JSON holds text that is not valid Unicode (a lone surrogate).")
+            ) from error
+        return data
