@@ -265,6 +265,7 @@ AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=1.0)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_CALLABLE = "score_platform.security.axes_username"
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
 
 SIMPLE_HISTORY_HISTORY_ID_USE_UUID = False
