@@ -37,8 +37,12 @@ $(VENDOR)/.built: node_modules/.installed Makefile
 
 static: $(VENDOR)/.built
 
+# The catalogues compile with GNU gettext's msgfmt where installed, in pure Python otherwise.
 messages: install
-	@if ls locale/*/LC_MESSAGES/django.po >/dev/null 2>&1; then DEBUG=1 $(PY) manage.py compilemessages --verbosity 0; fi
+	@if ls locale/*/LC_MESSAGES/django.po >/dev/null 2>&1; then \
+		if command -v msgfmt >/dev/null; then DEBUG=1 $(PY) manage.py compilemessages --verbosity 0; \
+		else DEBUG=1 $(PY) manage.py compilecatalogues --verbosity 0; fi; \
+	fi
 
 .env:
 	cp .env.example .env

@@ -3,6 +3,7 @@
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers
+from rest_framework.decorators import action
 
 from enterprises import services
 from enterprises.models import Enterprise, Participant
@@ -10,6 +11,7 @@ from enterprises.selectors import enterprises_visible_to, participants_visible_t
 from partners.access import principal_of
 from partners.api import partners_visible_to
 from partners.models import Organisation
+from reports.api import enterprise_kpi_results_response, enterprise_kpi_results_schema
 from score_platform.api import (
     CountryCodeFilter,
     CountryCodesMixin,
@@ -99,6 +101,17 @@ class EnterpriseViewSet(
         serializer.instance = services.enterprise_register(
             actor=self.request.user, partner=partner, **data
         )
+
+    @enterprise_kpi_results_schema
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path="kpi-results",
+        pagination_class=None,
+        filter_backends=[],
+    )
+    def kpi_results(self, request, pk=None):
+        return enterprise_kpi_results_response(request, pk)
 
 
 # --- participants -----------------------------------------------------------------------

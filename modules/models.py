@@ -1,11 +1,21 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
 from score_platform.models import Currency, TimeStampedModel
+
+# The names of the data migration's modules, so the catalogues carry their translations.
+ORIGINAL_MODULE_NAMES = (
+    gettext_noop("Workplace Cooperation"),
+    gettext_noop("Quality Management"),
+    gettext_noop("Clean Production"),
+    gettext_noop("Human Resource Management"),
+    gettext_noop("Occupational Safety and Health"),
+)
 
 
 class TrainingModule(TimeStampedModel):
@@ -39,6 +49,11 @@ class TrainingModule(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.code} — {self.name}"
+
+    @property
+    def label(self) -> str:
+        """The name in the reader's language where the catalogues have it."""
+        return gettext(self.name)
 
 
 class PaidBy(models.TextChoices):

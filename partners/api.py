@@ -25,13 +25,13 @@ from score_platform.api import (
     CountryCodeFilter,
     CountryCodesMixin,
     IdFilter,
-    JSONParser,
     ScopedPrimaryKeyRelatedField,
     StrictCharField,
     StrictFilterSet,
     StrictIntegerField,
     StrictModelSerializer,
 )
+from score_platform.drf import JSONParser
 from score_platform.security import client_address, serialized_login, username_of
 from score_platform.viewsets import ScopedViewSet
 

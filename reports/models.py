@@ -1,10 +1,24 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from score_platform.models import TimeStampedModel
+
+# The names of the data migration's indicators, so the catalogues carry their translations
+# (an indicator ILO staff add later shows the name they gave it).
+ORIGINAL_INDICATOR_NAMES = (
+    gettext_noop("Labour productivity"),
+    gettext_noop("Defective products"),
+    gettext_noop("Material waste"),
+    gettext_noop("Work-related accidents"),
+    gettext_noop("Absenteeism"),
+    gettext_noop("Staff turnover"),
+    gettext_noop("Worker suggestions implemented"),
+    gettext_noop("Energy per unit"),
+)
 
 
 class Indicator(TimeStampedModel):
@@ -36,6 +50,11 @@ class Indicator(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def label(self) -> str:
+        """The name in the reader's language where the catalogues have it."""
+        return gettext(self.name)
 
 
 class KpiMeasurement(TimeStampedModel):

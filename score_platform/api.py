@@ -17,7 +17,7 @@ from django_countries.serializer_fields import CountryField
 from django_countries.serializers import CountryFieldMixin
 from django_filters.constants import EMPTY_VALUES
 from drf_spectacular.utils import extend_schema_field
-from rest_framework import exceptions, filters, parsers, serializers, throttling
+from rest_framework import exceptions, filters, serializers
 from rest_framework.pagination import CursorPagination, PageNumberPagination
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -324,12 +324,19 @@ BOOLEAN_VALUES = {"true", "false"}
 
 
 class StrictFilterSet(django_filters.FilterSet):
-    """A typed filter given an empty or malformed value is a 400, not silently ignored."""
+    """A typed filter given an empty, malformed or repeated value is a 400, not silently
+    ignored."""
 
     def is_valid(self):
         valid = super().is_valid()
         for name, filter_ in self.filters.items():
             if name not in self.data:
+                continue
+            # Every filter takes one value: ?enterprise=1&enterprise=2 is ambiguous, not the last.
+            getlist = getattr(self.data, "getlist", None)
+            if getlist is not None and len(getlist(name)) > 1:
+                self.form.add_error(name, _("Give one value."))
+                valid = False
                 continue
             raw = self.data.get(name)
             free_text = isinstance(filter_, django_filters.CharFilter) and not isinstance(
@@ -390,53 +397,3 @@ class MonthFilter(django_filters.CharFilter):
                 {self.field_name: [_('Give the month as "YYYY-MM".')]}
             ) from error
         return queryset.filter(**{f"{self.field_name}__{self.lookup_expr}": day})
-
-
-# --- throttling that survives a cache outage ----------------------------------------------
-
-
-class _CacheOutageTolerant:
-    """Throttle from the cache, and let requests through while the cache is unreachable:
-    the API keeps serving through a Redis outage, and the outage is logged."""
-
-    def allow_request(self, request, view):
-        try:
-            return super().allow_request(request, view)
-        except Exception as error:  # the cache backend's connection errors vary
-            import logging
-
-            logging.getLogger("score.security").warning(
-                "throttle skipped, cache unreachable: %s", type(error).__name__
-            )
-            return True
-
-
-class AnonRateThrottle(_CacheOutageTolerant, throttling.AnonRateThrottle):
-    pass
-
-
-class UserRateThrottle(_CacheOutageTolerant, throttling.UserRateThrottle):
-    pass
-
-
-# --- JSON that the database can store ----------------------------------------------------
-
-
-class JSONParser(parsers.JSONParser):
-    """DRF's JSON parser, refusing text UTF-8 cannot encode.
-
-    JSON escapes can spell a lone surrogate (``"\\ud800"``), which no database column
-    takes: such a body is a 400 here, not an encoding error at save time.
-    """
-
-    def parse(self, stream, media_type=None, parser_context=None):
-        import json
-
-        data = super().parse(stream, media_type, parser_context)
-        try:
-            json.dumps(data, ensure_ascii=False).encode("utf-8")
-        except UnicodeEncodeError as error:
-            raise exceptions.ParseError(
-                _("The JSON holds text that is not valid Unicode (a lone surrogate).")
-            ) from error
-        return data

@@ -20,7 +20,14 @@ from partners.api import (
     SupplierLinkViewSet,
     TokenView,
 )
-from reports.api import IndicatorViewSet, KpiMeasurementViewSet
+from reports.api import (
+    AggregationRunViewSet,
+    IndicatorViewSet,
+    KpiMeasurementViewSet,
+    KpiSummaryView,
+    ReachView,
+    RecomputeView,
+)
 from trainers.api import CertificationViewSet, TrainerViewSet
 
 app_name = "api"
@@ -41,6 +48,7 @@ router.register("visits", VisitViewSet, basename="visit")
 router.register("improvement-projects", ImprovementProjectViewSet, basename="improvement-project")
 router.register("kpi-measurements", KpiMeasurementViewSet, basename="kpi-measurement")
 router.register("supplier-links", SupplierLinkViewSet, basename="supplier-link")
+router.register("reports/aggregation-runs", AggregationRunViewSet, basename="aggregation-run")
 
 
 @csrf_exempt
@@ -51,6 +59,9 @@ def not_found(request, path=""):
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="auth-token"),
+    path("reports/kpi-summary/", KpiSummaryView.as_view(), name="report-kpi-summary"),
+    path("reports/reach/", ReachView.as_view(), name="report-reach"),
+    path("reports/recompute/", RecomputeView.as_view(), name="report-recompute"),
     # The caller's own tokens only (no one else's id is ever looked up).
     path("auth/tokens/", ApiTokenViewSet.as_view({"get": "list"}), name="api-token-list"),
     path(

@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "trainers",
     "reports",
     "portal",
+    "dashboards",
 ]
 
 MIDDLEWARE = [
@@ -217,7 +218,7 @@ REST_FRAMEWORK = {
         if DEBUG
         else ["rest_framework.renderers.JSONRenderer"]
     ),
-    "DEFAULT_PARSER_CLASSES": ["score_platform.api.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["score_platform.drf.JSONParser"],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "score_platform.api.SearchFilter",
@@ -228,8 +229,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "score_platform.schema.ScoreAutoSchema",
     "EXCEPTION_HANDLER": "score_platform.api.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
-        "score_platform.api.AnonRateThrottle",
-        "score_platform.api.UserRateThrottle",
+        "score_platform.drf.AnonRateThrottle",
+        "score_platform.drf.UserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env("THROTTLE_ANON", default="60/minute"),

@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from dashboards import views as dashboard_views
 from score_platform.health import HealthView
 from score_platform.security import LoginView
 
@@ -42,5 +43,8 @@ urlpatterns = [
     path("enterprises/", include("enterprises.urls")),
     path("training/", include("modules.urls")),
     path("kpis/", include("reports.urls")),
+    path("dashboards/", include("dashboards.urls")),
+    path("impact/", dashboard_views.impact, name="impact"),
+    path("i18n/", include("django.conf.urls.i18n")),
     path("", include("portal.urls")),
 ]

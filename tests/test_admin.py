@@ -21,7 +21,14 @@ from modules.models import (
     ImprovementProject,
 )
 from partners.models import Licence, Membership, Organisation, Role, SupplierLink
-from reports.models import KpiMeasurement
+from reports.aggregation.recompute import recompute_all
+from reports.models import (
+    AggregationRun,
+    EnterpriseKpiResult,
+    KpiMeasurement,
+    KpiSummary,
+    ReachSummary,
+)
 from score_platform.admin import ServiceWritesMixin
 from tests import factories
 from trainers.models import Certification, Trainer
@@ -98,6 +105,16 @@ def _periodic_task(world):
     )
 
 
+def _computed(world, model):
+    """A computed row of ``model``: the world's SGS enterprise reports defects, then a rebuild."""
+    from tests.kpi_helpers import series
+
+    if not EnterpriseKpiResult.objects.filter(enterprise=world.sgs_enterprise).exists():
+        series(world.sgs_enterprise, "defect_rate", "12.5", "4.5")
+        recompute_all()
+    return model.objects.first()
+
+
 def _enrolment(world):
     return factories.EnrolmentFactory(
         enterprise=world.sgs_enterprise, lead_trainer=world.sgs_trainer
@@ -148,15 +165,26 @@ EXAMPLES = {
     "reports.KpiMeasurement": lambda world: factories.KpiMeasurementFactory(
         enterprise=world.sgs_enterprise, is_baseline=True
     ),
+    "reports.EnterpriseKpiResult": lambda world: _computed(world, EnterpriseKpiResult),
+    "reports.KpiSummary": lambda world: _computed(world, KpiSummary),
+    "reports.ReachSummary": lambda world: _computed(world, ReachSummary),
+    "reports.AggregationRun": lambda world: _computed(world, AggregationRun),
 }
 
-# Admins that add nothing by design: brands request supplier links themselves, and the
-# login records are written by django-axes.
+# Admins that add nothing by design: brands request supplier links themselves, the
+# login records are written by django-axes, and the computed tables by the aggregation.
+COMPUTED = {
+    "reports.EnterpriseKpiResult",
+    "reports.KpiSummary",
+    "reports.ReachSummary",
+    "reports.AggregationRun",
+}
 NOT_ADDED_IN_THE_ADMIN = {
     "partners.SupplierLink",
     "axes.AccessAttempt",
     "axes.AccessLog",
     "axes.AccessFailureLog",
+    *COMPUTED,
 }
 
 User = get_user_model()
@@ -944,7 +972,32 @@ ROW_MAKERS = {
         enterprise=_sgs_enterprise(), verified_by=world.sgs_trainer
     ),
     User: lambda world: factories.UserFactory(),
+    EnterpriseKpiResult: lambda world: _computed_row(world, EnterpriseKpiResult),
+    KpiSummary: lambda world: _computed_row(world, KpiSummary),
+    ReachSummary: lambda world: _computed_row(world, ReachSummary),
+    AggregationRun: lambda world: AggregationRun.objects.create(
+        kind=AggregationRun.Kind.FULL, requested_by=factories.UserFactory()
+    ),
 }
+
+
+NEW_COUNTRIES = ["VN", "BD", "KH", "TH", "ID", "PK", "LK", "MA", "TR", "EG"]
+
+
+def _computed_row(world, model):
+    """More computed rows of ``model``: an SGS enterprise in a country new to the programme
+    (so a new country group) reporting defects, then a rebuild."""
+    from tests.kpi_helpers import series
+
+    used = set(Enterprise.objects.values_list("country", flat=True))
+    country = next(code for code in NEW_COUNTRIES if code not in used)
+    enterprise = factories.EnterpriseFactory(
+        partner=Organisation.objects.get(name="SGS"), country=country
+    )
+    series(enterprise, "defect_rate", "10", "8")
+    before = model.objects.count()
+    recompute_all()
+    assert model.objects.count() > before
 
 
 @pytest.mark.parametrize("model", ROW_MAKERS, ids=lambda model: model._meta.label)
@@ -976,3 +1029,87 @@ def test_enterprise_page_queries_do_not_grow_with_its_measurements(client, world
     with CaptureQueriesContext(connection) as sixty:
         assert client.get(change_url(world.sgs_enterprise)).status_code == 200
     assert len(sixty) == len(thirty)
+
+
+# --- the computed tables and the recompute button ------------------------------------------
+
+
+@pytest.mark.parametrize("label", sorted(COMPUTED))
+def test_computed_rows_are_read_only(client, world, label):
+    model = next(m for m in REGISTERED if m._meta.label == label)
+    example = EXAMPLES[label](world)
+    before = model.objects.count()
+    client.force_login(world.users.ilo_admin)
+    page = client.get(change_url(example))
+    assert page.status_code == 200
+    assert page.context["title"].startswith("View")
+    assert client.post(change_url(example), {}).status_code == 403
+    assert (
+        client.post(admin_url(model, "delete", quote(example.pk)), {"post": "yes"}).status_code
+        == 403
+    )
+    assert client.get(admin_url(model, "add")).status_code == 403
+    changelist = client.get(admin_url(model, "changelist"))
+    assert changelist.context["action_form"] is None
+    assert model.objects.count() == before
+
+
+@pytest.mark.parametrize("persona", ["ilo_admin", "ilo_officer"])
+def test_recompute_now_queues_a_run_through_the_service(
+    client, world, persona, django_capture_on_commit_callbacks
+):
+    user = getattr(world.users, persona)
+    client.force_login(user)
+    changelist = client.get(admin_url(AggregationRun, "changelist"))
+    recompute_url = reverse("admin:reports_aggregationrun_recompute")
+    assert recompute_url in changelist.content.decode()
+    assert "Recompute now" in changelist.content.decode()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(recompute_url, {"history": "1"}, follow=True)
+
+    run = AggregationRun.objects.get()
+    assert response.redirect_chain[-1][0] == admin_url(AggregationRun, "changelist")
+    assert f"run {run.pk}" in response.content.decode()
+    assert run.requested_by == user
+    assert run.with_history is True
+    assert run.kind == AggregationRun.Kind.FULL
+    # Celery runs eagerly in tests: the worker took the same row over and finished it.
+    assert run.status == AggregationRun.Status.SUCCEEDED
+
+
+def test_recompute_now_takes_only_a_post(client, world):
+    client.force_login(world.users.ilo_admin)
+    response = client.get(reverse("admin:reports_aggregationrun_recompute"))
+    assert response.status_code == 405
+    assert not AggregationRun.objects.exists()
+
+
+@pytest.mark.parametrize("persona", ["sgs_manager", "inditex_viewer"])
+def test_recompute_now_is_not_for_partners_or_brands(client, world, persona):
+    user = getattr(world.users, persona)
+    user.is_staff = True
+    user.save()
+    client.force_login(user)
+    response = client.post(reverse("admin:reports_aggregationrun_recompute"))
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]
+    assert not AggregationRun.objects.exists()
+
+
+def test_the_recompute_schedule_is_editable_in_the_admin(client, world):
+    from django_celery_beat.models import PeriodicTask
+
+    client.force_login(world.users.ilo_admin)
+    changelist = client.get(admin_url(PeriodicTask, "changelist")).content.decode()
+    schedule = PeriodicTask.objects.filter(task__startswith="reports.")
+    assert {task.task for task in schedule} == {
+        "reports.recompute_summaries",
+        "reports.recompute_all",
+        "reports.recompute_pending",
+    }
+    for task in schedule:
+        assert task.name in changelist
+        assert client.get(change_url(task)).status_code == 200
+    nightly = schedule.get(task="reports.recompute_summaries")
+    assert (nightly.crontab.minute, nightly.crontab.hour) == ("30", "2")

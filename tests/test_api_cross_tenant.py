@@ -4,6 +4,8 @@ Routes are read from the URL resolver, so a new route fails here until it is cla
 For each persona the objects of TÜV Rheinland (and another brand's links) are foreign:
 their detail routes answer 404, no list (with search, filter and ordering) shows their
 ids, and no writable field accepts their ids, with the very answer a missing id gets.
+The report routes take a group (``?scope=&key=``): every group but the persona's own
+answers 404; the recompute is ILO's alone (403), and the aggregation's runs are ILO's trace.
 """
 
 import re
@@ -13,15 +15,18 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from modules.models import ClassroomSession, ConsultationVisit, Enrolment, ImprovementProject
 from partners.models import SupplierLink
-from reports.models import KpiMeasurement
+from reports.aggregation.recompute import recompute_all
+from reports.models import AggregationRun, KpiMeasurement, Scope
 from tests import factories
 from tests.api_support import client_for
 
 PERSONAS = ["sgs_manager", "sgs_staff", "inditex_viewer", "adidas_viewer", "no_role"]
 MISSING_ID = 987654321
 
-# route name -> what it is. "detail" routes take a foreign object's id; "collection"
-# routes are listed and written to; "open" routes are shared catalogue or entry points.
+# route name -> what it is. "detail" routes take a foreign object's id ("detail-action" is
+# posted to, "detail-read" read); "collection" routes are listed and written to; "open"
+# routes are shared catalogue or entry points; "report" routes read a group; "ilo-action"
+# routes are posted to by ILO staff only.
 ROUTES = {
     "api-root": "open",
     "auth-token": "open",
@@ -60,7 +65,21 @@ ROUTES = {
     "supplier-link-detail": "detail",
     "supplier-link-grant": "detail-action",
     "supplier-link-revoke": "detail-action",
+    "enterprise-kpi-results": "detail-read",
+    "report-kpi-summary": "report",
+    "report-reach": "report",
+    "report-recompute": "ilo-action",
+    "aggregation-run-list": "collection",
+    "aggregation-run-detail": "detail",
 }
+
+# Routes of an action on another resource's objects: the object they take.
+BASENAMES = {"enterprise-kpi-results": "enterprise"}
+
+
+def basename_of(name: str) -> str:
+    return BASENAMES.get(name) or name.rsplit("-", 1)[0]
+
 
 # Writable foreign keys of each collection: field -> the foreign object it is tried with.
 WRITABLE = {
@@ -120,7 +139,13 @@ def foreign(world):
         brand=world.adidas, enterprise=enterprise, status="requested"
     )
     inditex_link = SupplierLink.objects.get(brand=world.inditex)
+    factories.KpiMeasurementFactory(
+        enterprise=enterprise, period=measurement.period.replace(year=2025)
+    )
+    recompute_all()
+    run = AggregationRun.objects.get()
     objects = {
+        "aggregation-run": run,
         "organisation": world.tuv,
         "licence": world.tuv_licence,
         "trainer": world.tuv_trainer,
@@ -160,14 +185,16 @@ def test_foreign_objects_are_404_on_every_detail_route(world, foreign, persona):
     checked = 0
     for name, route in api_routes():
         kind = ROUTES[name]
-        if kind not in ("detail", "detail-action"):
+        if not kind.startswith("detail"):
             continue
-        basename = name.rsplit("-", 1)[0]
-        path = route_path(route, objects[basename].pk)
+        path = route_path(route, objects[basename_of(name)].pk)
         if kind == "detail":
             assert client.get(path).status_code == 404, path
             assert client.patch(path, {}, format="json").status_code in (404, 405), path
             assert client.delete(path).status_code in (404, 405), path
+        elif kind == "detail-read":
+            assert client.get(path).status_code == 404, path
+            assert client.post(path).status_code in (404, 405), path
         else:
             assert client.post(path).status_code == 404, path
         checked += 1
@@ -181,8 +208,7 @@ def test_no_list_shows_a_foreign_id(world, foreign, persona):
     for name, route in api_routes():
         if ROUTES[name] != "collection":
             continue
-        basename = name.rsplit("-", 1)[0]
-        target = objects[basename]
+        target = objects[basename_of(name)]
         path = route_path(route, "")
         queries = [
             {},
@@ -248,6 +274,71 @@ def test_no_writable_field_accepts_a_foreign_id(world, foreign, persona):
     row = answer.json()["errors"][0]
     assert row["row"] == 0 and "enterprise" in row and "verified_by" in row
     assert _counts() == before
+
+
+def foreign_groups(world, persona):
+    """Every group of every scope but the persona's own."""
+    own = {
+        "sgs_manager": (Scope.PARTNER, str(world.sgs.pk)),
+        "sgs_staff": (Scope.PARTNER, str(world.sgs.pk)),
+        "inditex_viewer": (Scope.BRAND, str(world.inditex.pk)),
+        "adidas_viewer": (Scope.BRAND, str(world.adidas.pk)),
+    }.get(persona)
+    groups = [
+        (Scope.PROGRAMME, ""),
+        (Scope.COUNTRY, "CN"),
+        (Scope.PARTNER, str(world.tuv.pk)),
+        (Scope.PARTNER, str(world.sgs.pk)),
+        (Scope.BRAND, str(world.inditex.pk)),
+        (Scope.BRAND, str(world.adidas.pk)),
+        (Scope.MODULE, "WCO"),
+        (Scope.SECTOR, "electronics"),
+        (Scope.PARTNER, str(MISSING_ID)),
+    ]
+    return own, [group for group in groups if group != own]
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_report_routes_answer_404_for_every_group_but_ones_own(world, foreign, persona):
+    client = client_for(getattr(world.users, persona))
+    foreign(persona)
+    # Adidas's own group: a granted supplier of SGS's (its link to TÜV's is only requested).
+    factories.SupplierLinkFactory(
+        brand=world.adidas, enterprise=factories.EnterpriseFactory(partner=world.sgs)
+    )
+    recompute_all()
+    own, others = foreign_groups(world, persona)
+    checked = 0
+    for name, route in api_routes():
+        if ROUTES[name] != "report":
+            continue
+        path = route_path(route, "")
+        for scope, key in others:
+            query = {"scope": scope, **({"key": key} if key else {})}
+            response = client.get(path, query)
+            assert response.status_code == 404, (persona, path, query, response.content)
+            assert response.json() == {"detail": "Not found."}
+        if own is not None:
+            response = client.get(path, {"scope": own[0], "key": own[1]})
+            assert response.status_code == 200, (persona, path, response.content)
+            body = response.json()
+            if "results" in body:  # only TÜV's enterprise reports KPIs: nothing of it here
+                assert body["results"] == [], (persona, path, body)
+            elif not body["withheld"]:
+                assert body["enterprises"] == 2, (persona, path, body)  # SGS's two, not TÜV's
+        checked += 1
+    assert checked == sum(kind == "report" for kind in ROUTES.values())
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_ilo_actions_are_refused_to_every_other_persona(world, persona):
+    client = client_for(getattr(world.users, persona))
+    for name, route in api_routes():
+        if ROUTES[name] != "ilo-action":
+            continue
+        path = route_path(route, "")
+        assert client.post(path, {}, format="json").status_code == 403, path
+    assert not AggregationRun.objects.exists()
 
 
 def _counts():

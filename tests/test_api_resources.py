@@ -480,3 +480,17 @@ def test_bulk_takes_a_few_thousand_rows_in_a_few_queries(world, django_assert_ma
         response = client.post("/api/v1/kpi-measurements/bulk/", rows, format="json")
     assert response.status_code == 201, response.json()
     assert response.json()["created"] == 2000
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/api/v1/kpi-measurements/", "/api/v1/enterprises/", "/api/v1/reports/aggregation-runs/"],
+)
+def test_a_filter_given_twice_is_a_400_not_its_last_value(world, path):
+    client = client_for(world.users.ilo_admin)
+    name = "kind" if "aggregation" in path else "partner" if "enterprises" in path else "enterprise"
+    value = "full" if name == "kind" else str(world.sgs.pk if name == "partner" else 1)
+    response = client.get(f"{path}?{name}={value}&{name}={value}")
+    assert response.status_code == 400
+    assert response.json() == {name: ["Give one value."]}
+    assert client.get(f"{path}?{name}={value}").status_code == 200

@@ -60,6 +60,14 @@
     }
   });
 
+  // <form data-auto-submit>: choosing in its select submits it (the language switcher).
+  document.addEventListener("change", function (event) {
+    var form = event.target.form;
+    if (form && form.hasAttribute("data-auto-submit")) {
+      form.submit();
+    }
+  });
+
   document.addEventListener("DOMContentLoaded", function () {
     drawCharts(document);
   });
