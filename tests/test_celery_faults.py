@@ -216,7 +216,7 @@ def throwaway_redis():
 
 
 def test_with_redis_stopped_pages_serve_writes_save_and_requests_wait_in_the_outbox(
-    catalogue, world, settings, throwaway_redis, monkeypatch
+    catalogue, world, settings, throwaway_redis, monkeypatch, tmp_path
 ):
     # Celery reads CELERY_BROKER_URL from the environment before any configured value.
     monkeypatch.setenv("CELERY_BROKER_URL", throwaway_redis.url)
@@ -244,8 +244,25 @@ def test_with_redis_stopped_pages_serve_writes_save_and_requests_wait_in_the_out
                 "/accounts/login/", {"username": "sgs.staff", "password": PASSWORD}
             )
             assert response.status_code == 302
-            for path in ("/", "/enterprises/", f"/enterprises/{enterprise.pk}/"):
+            for path in ("/", "/enterprises/", f"/enterprises/{enterprise.pk}/", "/imports/"):
                 assert browser.get(path).status_code == 200, path
+            # A spreadsheet import is checked (its progress bar waits for the cache).
+            from portal.models import ImportJob
+            from tests.portal.conftest import csv_bytes, upload_file
+
+            settings.MEDIA_ROOT = tmp_path / "media"
+            rows = [
+                ["enterprise_id", "indicator", "period", "value"],
+                [enterprise.pk, "absenteeism", month(2).strftime("%Y-%m"), "4"],
+            ]
+            upload = browser.post(
+                "/imports/new/",
+                {"kind": "kpi_measurements", "file": upload_file("k.csv", csv_bytes(rows))},
+            )
+            assert upload.status_code == 302
+            job = ImportJob.objects.latest("pk")
+            assert job.status == "ready", job.preview
+            assert browser.get(f"/imports/{job.pk}/progress/").status_code == 200
 
             # Writes save; their recompute request waits in the outbox.
             started = time.monotonic()
