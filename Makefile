@@ -26,12 +26,13 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-$(VENDOR)/.built: node_modules/.installed
+# The source maps the minified files name go along: collectstatic's manifest needs them.
+$(VENDOR)/.built: node_modules/.installed Makefile
 	mkdir -p $(VENDOR)
-	cp node_modules/bootstrap/dist/css/bootstrap.min.css $(VENDOR)/
-	cp node_modules/bootstrap/dist/js/bootstrap.bundle.min.js $(VENDOR)/
+	cp node_modules/bootstrap/dist/css/bootstrap.min.css node_modules/bootstrap/dist/css/bootstrap.min.css.map $(VENDOR)/
+	cp node_modules/bootstrap/dist/js/bootstrap.bundle.min.js node_modules/bootstrap/dist/js/bootstrap.bundle.min.js.map $(VENDOR)/
 	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/
-	cp node_modules/chart.js/dist/chart.umd.min.js $(VENDOR)/
+	cp node_modules/chart.js/dist/chart.umd.min.js node_modules/chart.js/dist/chart.umd.min.js.map $(VENDOR)/
 	touch $@
 
 static: $(VENDOR)/.built
@@ -67,6 +68,15 @@ worker: install
 
 beat: install
 	$(BIN)/celery -A score_platform beat --loglevel=INFO
+
+# Production settings locally (gunicorn + whitenoise, DEBUG off) for a smoke test.
+PROD_LOCAL_ENV := DEBUG=0 ALLOWED_HOSTS=localhost,127.0.0.1 SECURE_SSL_REDIRECT=0 \
+	DATABASE_URL=$${DATABASE_URL:-sqlite:///$(CURDIR)/db.sqlite3} \
+	SECRET_KEY=$${SECRET_KEY:-run-prod-$$(head -c 48 /dev/urandom | base64 | tr -d '/+=\n')}
+
+run-prod: install static messages .env migrate seed
+	$(PROD_LOCAL_ENV) $(PY) manage.py collectstatic --noinput --verbosity 0
+	$(PROD_LOCAL_ENV) $(BIN)/gunicorn score_platform.wsgi --bind $(HOST):$(PORT) --workers 2 --access-logfile -
 
 lint: install
 	$(BIN)/ruff check .

@@ -8,7 +8,6 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
 from modules.selectors import training_modules
@@ -32,6 +31,7 @@ from score_platform.api import (
     StrictIntegerField,
     StrictModelSerializer,
 )
+from score_platform.drf import JSONParser
 from score_platform.security import client_address, serialized_login, username_of
 from score_platform.viewsets import ScopedViewSet
 

@@ -9,6 +9,7 @@ it again and keeps it, or, if anything fails, keeps nothing. Files with more row
 import hashlib
 import logging
 import time
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
@@ -41,13 +42,21 @@ def progress_key(job_id: int) -> str:
 
 
 def import_progress(job_id: int) -> dict:
-    """How far a running check or import is: rows done, rows in all, and the phase."""
-    return cache.get(progress_key(job_id)) or {"done": 0, "total": 0, "phase": ""}
+    """How far a running check or import is: rows done, rows in all, and the phase.
+
+    Progress is a courtesy: with the cache unreachable the bar shows nothing yet, and the
+    page and the import carry on.
+    """
+    try:
+        return cache.get(progress_key(job_id)) or {"done": 0, "total": 0, "phase": ""}
+    except Exception:  # the cache backend's connection errors vary
+        return {"done": 0, "total": 0, "phase": ""}
 
 
 def _report(job_id: int, phase: str, done: int, total: int) -> None:
     # The cache, not the job row: the row is inside the import's transaction until commit.
-    cache.set(progress_key(job_id), {"done": done, "total": total, "phase": phase}, 3600)
+    with suppress(Exception):  # an unreachable cache must not fail the import
+        cache.set(progress_key(job_id), {"done": done, "total": total, "phase": phase}, 3600)
 
 
 # --- upload -----------------------------------------------------------------------------
@@ -207,7 +216,8 @@ def _run_safely(job: ImportJob, *, commit: bool) -> bool:
         job.message = _("The import stopped on an unexpected error; nothing was imported.")
         return False
     finally:
-        cache.delete(progress_key(job.pk))
+        with suppress(Exception):  # the progress entry expires by itself
+            cache.delete(progress_key(job.pk))
     problems = sorted(run.problems, key=lambda problem: (problem.row, problem.column))
     job.total_rows = run.rows_read
     job.error_count = len(problems)

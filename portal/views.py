@@ -27,6 +27,10 @@ def home(request):
     context = {"principal": principal}
     if principal.is_ilo or principal.is_partner:
         context.update(selectors.home_work(request.user))
+    if principal.is_ilo:
+        from reports.selectors import aggregation_status
+
+        context["aggregation"] = aggregation_status(request.user)
     elif principal.is_brand:
         context["supplier_count"] = enterprises_visible_to(request.user).count()
     return render(request, "portal/home.html", context)

@@ -50,13 +50,29 @@ def _who(request) -> str:
     return "user=anonymous"
 
 
+#: What of a submitted username is recorded: axes' column holds 255 characters, the user
+#: model's names 150; anything longer cannot be a real username.
+USERNAME_RECORDED = 255
+
+
+def axes_username(request, credentials) -> str:
+    """AXES_USERNAME_CALLABLE: the submitted username, cut to what axes can store (an
+    over-long username must fail as a wrong login, not as a database error)."""
+    from django.conf import settings
+
+    field = settings.AXES_USERNAME_FORM_FIELD
+    source = credentials or getattr(request, "POST", {})
+    username = source.get(field)
+    return str(username)[:USERNAME_RECORDED] if username is not None else ""
+
+
 def _now() -> str:
     return timezone.now().isoformat(timespec="seconds")
 
 
 @receiver(user_login_failed, dispatch_uid="score_security_login_failed")
 def log_failed_login(sender, credentials=None, request=None, **kwargs):
-    username = (credentials or {}).get("username", "")
+    username = str((credentials or {}).get("username", ""))[:USERNAME_RECORDED]
     security_log.warning(
         "login failed: username=%r address=%s path=%s at=%s",
         username,

@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "csp",
+    "health_check",
     "score_platform",
     "partners",
     "enterprises",
@@ -151,7 +152,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -217,7 +218,7 @@ REST_FRAMEWORK = {
         if DEBUG
         else ["rest_framework.renderers.JSONRenderer"]
     ),
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["score_platform.drf.JSONParser"],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "score_platform.api.SearchFilter",
@@ -228,8 +229,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "score_platform.schema.ScoreAutoSchema",
     "EXCEPTION_HANDLER": "score_platform.api.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "score_platform.drf.AnonRateThrottle",
+        "score_platform.drf.UserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env("THROTTLE_ANON", default="60/minute"),
@@ -266,6 +267,7 @@ AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=1.0)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "score_platform.security.lockout_response"
+AXES_USERNAME_CALLABLE = "score_platform.security.axes_username"
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
 
 SIMPLE_HISTORY_HISTORY_ID_USE_UUID = False
@@ -282,6 +284,8 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 if not DEBUG:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    # Load balancers probe /health/ on plain HTTP inside the network.
+    SECURE_REDIRECT_EXEMPT = [r"^health/$"]
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
@@ -326,6 +330,9 @@ LOGGING = {
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 KPI_RECOMPUTE_DELAY_SECONDS = env.float("KPI_RECOMPUTE_DELAY_SECONDS", default=0.2)
 KPI_SUMMARIES_DELAY_SECONDS = env.float("KPI_SUMMARIES_DELAY_SECONDS", default=0.2)
+# The safety net (reports.recompute_pending, every 5 minutes) runs outbox requests older
+# than this: their own task was lost, or the broker was down when they were made.
+KPI_PENDING_GRACE_SECONDS = env.float("KPI_PENDING_GRACE_SECONDS", default=60)
 KPI_AGGREGATION_WORK_MEM = env("KPI_AGGREGATION_WORK_MEM", default="256MB")
 # A full rebuild on PostgreSQL runs its KPI and reach branches on two connections at once.
 KPI_PARALLEL_REBUILD = env.bool("KPI_PARALLEL_REBUILD", default=True)

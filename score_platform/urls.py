@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from dashboards.views import public as public_pages
+from score_platform.health import HealthView
 from score_platform.security import LoginView
 
 admin.site.site_header = "SCORE Platform — ILO administration"
@@ -12,6 +13,7 @@ admin.site.index_title = "Programme administration"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("health/", HealthView.as_view(), name="health"),
     path("api/v1/", include("score_platform.api_urls", namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves its start-up script as a file of its own: no inline script.

@@ -45,12 +45,21 @@ def test_database_url() -> str:
 
 
 class LiveWorker:
-    def __init__(self, broker_url: str, queue: str, extra_env: dict[str, str] | None = None):
+    def __init__(
+        self,
+        broker_url: str,
+        queue: str,
+        extra_env: dict[str, str] | None = None,
+        app: str = "score_platform",
+    ):
+        self.app = app
         self.broker_url = broker_url
         self.queue = queue
         self.extra_env = extra_env or {}
         self.process: subprocess.Popen | None = None
-        self.log_path = PROJECT_ROOT / "tests" / "artifacts" / f"worker-{queue}.log"
+        self.log_path = (
+            PROJECT_ROOT / "tests" / "artifacts" / f"worker-{queue}-{uuid.uuid4().hex[:6]}.log"
+        )
         # Not the current app: tasks sent by the code under test must keep using the project's.
         self.client = Celery(
             "score-test-client", broker=broker_url, backend=broker_url, set_as_current=False
@@ -73,7 +82,7 @@ class LiveWorker:
                 "-m",
                 "celery",
                 "-A",
-                "score_platform",
+                self.app,
                 "worker",
                 "--pool=solo",
                 "--loglevel=INFO",
@@ -103,15 +112,29 @@ class LiveWorker:
                 self.process.wait()
         self.client.close()
 
+    def kill(self) -> None:
+        """SIGKILL: no warm shutdown, nothing acknowledged or restored by the worker."""
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
 
 @contextmanager
-def live_worker(extra_env: dict[str, str] | None = None):
-    url = redis_url()
+def live_worker(
+    extra_env: dict[str, str] | None = None,
+    *,
+    broker_url: str | None = None,
+    queue: str | None = None,
+    app: str = "score_platform",
+):
+    url = broker_url or redis_url()
     need_service("Redis", redis_available(url), "set REDIS_URL to a running Redis")
-    worker = LiveWorker(url, queue=f"test-{uuid.uuid4().hex[:10]}", extra_env=extra_env)
+    worker = LiveWorker(
+        url, queue=queue or f"test-{uuid.uuid4().hex[:10]}", extra_env=extra_env, app=app
+    )
     worker.start()
     try:
         yield worker

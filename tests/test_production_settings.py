@@ -191,3 +191,19 @@ def test_api_docs_have_no_inline_script_or_style(client):
     script = client.get("/api/docs/?script=")
     assert script.status_code == 200
     assert script.headers["Content-Type"].startswith("application/javascript")
+
+
+def test_collectstatic_builds_the_production_manifest(tmp_path, settings):
+    """The manifest storage of production (whitenoise's, without its compression here)
+    finds every file the static files refer to, source maps included."""
+    from django.core.management import call_command
+
+    settings.STATIC_ROOT = tmp_path / "static"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
+    }
+    call_command("collectstatic", "--noinput", verbosity=0)
+    manifest = json.loads((tmp_path / "static" / "staticfiles.json").read_text())
+    assert "portal/portal.js" in manifest["paths"]
+    assert "vendor/chart.umd.min.js" in manifest["paths"]

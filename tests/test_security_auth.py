@@ -341,3 +341,11 @@ def test_ilo_officers_do_not_manage_tokens(world, client):
     Token.objects.create(user=world.users.sgs_staff)
     client.force_login(world.users.ilo_officer)
     assert client.get("/admin/authtoken/tokenproxy/").status_code == 403
+
+
+@pytest.mark.parametrize("endpoint", ENDPOINTS)
+def test_an_over_long_username_is_a_wrong_login_not_a_server_error(world, endpoint):
+    attempt, _username, failed_status, _ok = ENDPOINTS[endpoint]
+    for name in ("x" * 300, "😀" * 400, "y" * 100_000):
+        assert attempt(Client(), name, "wrong").status_code == failed_status
+    assert AccessAttempt.objects.filter(username="x" * 255).exists()

@@ -59,6 +59,7 @@ def hostile_world(world):
     factories.KpiMeasurementFactory(enterprise=enterprise, period=date(2024, 1, 1), value=12)
     factories.KpiMeasurementFactory(enterprise=enterprise, period=date(2024, 2, 1), value=9)
     return {
+        "world": world,
         "enterprise": enterprise,
         "participant": participant,
         "enrolment": enrolment,
@@ -145,6 +146,11 @@ def test_portal_and_admin_pages_raise_no_csp_violation_and_run_no_stored_html(
         f"/admin/modules/enrolment/{enrolment.pk}/change/",
         "/admin/reports/kpimeasurement/",
         "/api/docs/",
+        "/dashboards/",
+        "/dashboards/programme/",
+        f"/dashboards/partners/{w['world'].sgs.pk}/",
+        f"/dashboards/brands/{w['world'].inditex.pk}/",
+        "/health/",
     ]
     _visit_all(page, records, live_server.url, paths, screenshot)
 
@@ -165,7 +171,13 @@ def test_brand_and_partner_pages_raise_no_csp_violation(
     page, records = watched_page
     e = hostile_world["enterprise"]
     log_in(page, "inditex.viewer", PASSWORD)
-    _visit_all(page, records, live_server.url, ["/", "/enterprises/", f"/enterprises/{e.pk}/"])
+    brand = hostile_world["world"].inditex.pk
+    _visit_all(
+        page,
+        records,
+        live_server.url,
+        ["/", "/enterprises/", f"/enterprises/{e.pk}/", f"/dashboards/brands/{brand}/"],
+    )
     log_out(page)
     log_in(page, "sgs.staff", PASSWORD)
     _visit_all(
@@ -178,7 +190,7 @@ def test_brand_and_partner_pages_raise_no_csp_violation(
 
 def test_login_page_raises_no_csp_violation(db, live_server, watched_page):
     page, records = watched_page
-    _visit_all(page, records, live_server.url, ["/accounts/login/"])
+    _visit_all(page, records, live_server.url, ["/impact/", "/accounts/login/"])
     page.get_by_label("Username").fill("nobody")
     page.get_by_label("Password").fill("wrong")
     page.get_by_role("button", name="Log in").click()
