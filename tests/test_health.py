@@ -2,6 +2,7 @@
 
 import json
 import time
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from unittest import mock
 
@@ -19,7 +20,11 @@ def eager(settings):
 
 
 def _health(client):
-    response = client.get("/health/?format=json")
+    # In a thread of its own, as under gunicorn: the checks run through async_to_sync, which
+    # refuses a thread where an event loop is running (the browser tests' Playwright loop
+    # stays open in the test process for the whole session).
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        response = pool.submit(client.get, "/health/?format=json").result()
     return response.status_code, json.loads(response.content)
 
 
