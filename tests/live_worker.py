@@ -150,3 +150,36 @@ def wait_until(predicate, *, timeout: float = 30, interval: float = 0.1):
             return value
         time.sleep(interval)
     return predicate()
+
+
+def reset_connections() -> None:
+    """Forget the project app's broker connections and producers: both are cached for the
+    broker they were made for, and control commands (the health check's ping) reuse them."""
+    from score_platform.celery import app
+
+    app._pool = None
+    amqp = app.__dict__.get("amqp")
+    if amqp is not None:
+        amqp._producer_pool = None
+
+
+@contextmanager
+def sending_to(broker_url: str, queue: str, settings):
+    """This process sends its tasks and control commands to ``broker_url`` / ``queue``
+    instead of running tasks in-process; everything is put back afterwards."""
+    from score_platform.celery import app
+
+    saved = {
+        key: app.conf[key] for key in ("task_always_eager", "broker_url", "task_default_queue")
+    }
+    reset_connections()
+    app.conf.task_always_eager = False
+    app.conf.broker_url = broker_url
+    app.conf.task_default_queue = queue
+    settings.CELERY_BROKER_URL = broker_url
+    settings.CELERY_TASK_DEFAULT_QUEUE = queue
+    try:
+        yield
+    finally:
+        app.conf.update(saved)
+        reset_connections()

@@ -14,7 +14,6 @@ import socket
 import subprocess
 import time
 import uuid
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -34,40 +33,17 @@ from reports.models import (
 )
 from reports.selectors import aggregation_status
 from reports.services import recompute_request
-from score_platform.celery import app
 from tests import factories
 from tests.api_support import client_for
 from tests.conftest import need_service
 from tests.factories import PASSWORD
 from tests.kpi_helpers import figures_snapshot, month, series
-from tests.live_worker import live_worker, redis_available, wait_until
+from tests.live_worker import live_worker, redis_available, sending_to, wait_until
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 FAULT_APP = "tests.fault_worker_app"
-
-
-def _reset_connections() -> None:
-    app._pool = None
-    amqp = app.__dict__.get("amqp")
-    if amqp is not None:
-        amqp._producer_pool = None
-
-
-@contextmanager
-def sending_to(broker_url, queue, settings):
-    """This process sends its tasks to ``broker_url`` / ``queue`` instead of running them."""
-    saved = {key: app.conf[key] for key in ("task_always_eager", "broker_url")}
-    _reset_connections()
-    app.conf.task_always_eager = False
-    app.conf.broker_url = broker_url
-    settings.CELERY_TASK_DEFAULT_QUEUE = queue
-    try:
-        yield
-    finally:
-        app.conf.update(saved)
-        _reset_connections()
 
 
 def seed_programme(world, enterprises: int = 12):

@@ -2,40 +2,16 @@
 process reaches the enterprise's result and its groups' summaries."""
 
 import time
-from contextlib import contextmanager
 
 import pytest
 
 from reports.models import AggregationRun, Scope
 from reports.services import measurement_record, measurement_update
-from score_platform.celery import app
 from tests import factories
 from tests.kpi_helpers import month, result, summary
-from tests.live_worker import live_worker, wait_until
+from tests.live_worker import live_worker, sending_to, wait_until
 
 pytestmark = pytest.mark.services
-
-
-def _reset_connections() -> None:
-    app._pool = None
-    amqp = app.__dict__.get("amqp")
-    if amqp is not None:
-        amqp._producer_pool = None
-
-
-@contextmanager
-def sending_to(worker, settings):
-    """Make this process send tasks to the worker's queue instead of running them eagerly."""
-    saved = {key: app.conf[key] for key in ("task_always_eager", "broker_url")}
-    _reset_connections()
-    app.conf.task_always_eager = False
-    app.conf.broker_url = worker.broker_url
-    settings.CELERY_TASK_DEFAULT_QUEUE = worker.queue
-    try:
-        yield
-    finally:
-        app.conf.update(saved)
-        _reset_connections()
 
 
 def test_a_kpi_change_reaches_result_and_summaries_through_a_live_worker(
@@ -59,7 +35,7 @@ def test_a_kpi_change_reaches_result_and_summaries_through_a_live_worker(
     assert result(enterprise, "defect_rate").improvement_pct == pytest.approx(20.0)
     runs_before = AggregationRun.objects.count()
 
-    with live_worker() as worker, sending_to(worker, settings):
+    with live_worker() as worker, sending_to(worker.broker_url, worker.queue, settings):
         changed_at = time.monotonic()
         measurement_update(actor=staff, measurement=later, value="4.5")
 
