@@ -47,6 +47,30 @@ def test_production_refuses_to_start_without_a_required_value(name, value):
     result = _run(["manage.py", "check"], **{name: value})
     assert result.returncode != 0
     assert f"{name} must be set in the environment when DEBUG is off" in result.stderr
+    # Said plainly by manage.py, not as Django's later "Models aren't loaded yet".
+    assert "SCORE Platform is not configured" in result.stderr
+    assert "AppRegistryNotReady" not in result.stderr
+
+
+def test_a_bare_checkout_runs_manage_py_with_the_development_defaults():
+    bare = {name: None for name in PRODUCTION}
+    result = _run(["manage.py", "makemigrations", "--check", "--dry-run"], **bare)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "No changes detected" in result.stdout
+
+
+def test_only_a_checkout_with_nothing_configured_gets_the_development_defaults(tmp_path):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("manage", ROOT / "manage.py")
+    manage = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(manage)
+
+    assert manage.is_bare_checkout({"PATH": "/usr/bin"}, tmp_path)
+    assert not manage.is_bare_checkout({"DATABASE_URL": "postgres://db/score"}, tmp_path)
+    assert not manage.is_bare_checkout({"DEBUG": "0"}, tmp_path)
+    (tmp_path / ".env").write_text("DEBUG=0\n")
+    assert not manage.is_bare_checkout({}, tmp_path)
 
 
 def test_allowed_hosts_of_only_separators_is_refused():
