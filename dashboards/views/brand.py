@@ -11,8 +11,7 @@ from dashboards import tables
 from dashboards.forms import SupplierLinkRequestForm
 from dashboards.selectors import results, suppliers
 from dashboards.views.common import (
-    BREAKDOWN_HEADINGS,
-    _breakdown_chart,
+    _add_breakdowns,
     _breakdown_list,
     _export,
     _filter_form,
@@ -102,8 +101,6 @@ def brand(request, pk):
             ],
         }
     }
-    for by, breakdown in breakdowns.items():
-        charts[f"breakdown-{by}"] = _breakdown_chart(breakdown)
 
     export_tables = {
         "kpi": (_("KPI results"), tables.kpi_columns(), summaries),
@@ -114,13 +111,7 @@ def brand(request, pk):
         ),
         "links": (_("Supplier links"), tables.supplier_link_columns(), links),
     }
-    for by, breakdown in breakdowns.items():
-        heading = BREAKDOWN_HEADINGS[by]
-        export_tables[f"breakdown-{by}"] = (
-            heading,
-            tables.breakdown_columns(heading),
-            breakdown.rows,
-        )
+    _add_breakdowns(breakdowns, charts, export_tables)
     exported = _export(request, "brand", export_tables)
     if exported is not None:
         return exported

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from dashboards import tables
 from dashboards.forms import DashboardFilterForm
 from dashboards.selectors import results
 from modules.models import Enrolment
@@ -128,6 +129,18 @@ def _breakdown_list(breakdowns: dict) -> list:
         (scope, BREAKDOWN_HEADINGS[scope], BREAKDOWN_TITLES[scope], breakdown)
         for scope, breakdown in breakdowns.items()
     ]
+
+
+def _add_breakdowns(breakdowns: dict, charts: dict, export_tables: dict) -> None:
+    """Each breakdown's chart and its exportable table, under ``breakdown-<scope>``."""
+    for scope, breakdown in breakdowns.items():
+        heading = BREAKDOWN_HEADINGS[scope]
+        charts[f"breakdown-{scope}"] = _breakdown_chart(breakdown)
+        export_tables[f"breakdown-{scope}"] = (
+            heading,
+            tables.breakdown_columns(heading),
+            breakdown.rows,
+        )
 
 
 def _export(request, name: str, export_tables: dict):

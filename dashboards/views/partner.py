@@ -7,8 +7,7 @@ from django.views.decorators.http import require_GET
 from dashboards import tables
 from dashboards.selectors import results, suppliers, work
 from dashboards.views.common import (
-    BREAKDOWN_HEADINGS,
-    _breakdown_chart,
+    _add_breakdowns,
     _breakdown_list,
     _export,
     _filter_form,
@@ -58,8 +57,6 @@ def partner(request, pk):
     )
     series = results.trend(user, Scope.PARTNER, str(pk))
     charts = {"kpi": _kpi_chart(summaries), "pipeline": _pipeline_chart(pipeline)}
-    for by, breakdown in breakdowns.items():
-        charts[f"breakdown-{by}"] = _breakdown_chart(breakdown)
     if len(series.months) > 1:
         charts["trend"] = _trend_chart(series)
 
@@ -75,13 +72,7 @@ def partner(request, pk):
         "workload": (_("Trainers"), tables.workload_columns(), workload),
         "certifications": (_("Certifications"), tables.certification_columns(), expiring),
     }
-    for by, breakdown in breakdowns.items():
-        heading = BREAKDOWN_HEADINGS[by]
-        export_tables[f"breakdown-{by}"] = (
-            heading,
-            tables.breakdown_columns(heading),
-            breakdown.rows,
-        )
+    _add_breakdowns(breakdowns, charts, export_tables)
     exported = _export(request, "partner", export_tables)
     if exported is not None:
         return exported

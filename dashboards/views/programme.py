@@ -9,8 +9,7 @@ from django.views.decorators.http import require_GET, require_POST
 from dashboards import tables
 from dashboards.selectors import results, work
 from dashboards.views.common import (
-    BREAKDOWN_HEADINGS,
-    _breakdown_chart,
+    _add_breakdowns,
     _breakdown_list,
     _export,
     _filter_form,
@@ -75,8 +74,6 @@ def programme(request):
         "cost", "programme", filters, lambda: work.cost_shares(user, enterprises=enterprises)
     )
     charts = {"kpi": _kpi_chart(summaries)}
-    for scope, breakdown in breakdowns.items():
-        charts[f"breakdown-{scope}"] = _breakdown_chart(breakdown)
     if series is not None:
         charts["trend"] = _trend_chart(series)
 
@@ -85,13 +82,7 @@ def programme(request):
         "quality": (_("Data quality"), tables.outlier_columns(), quality.outliers),
         "cost": (_("Training cost"), tables.cost_columns(), costs),
     }
-    for scope, breakdown in breakdowns.items():
-        heading = BREAKDOWN_HEADINGS[scope]
-        export_tables[f"breakdown-{scope}"] = (
-            heading,
-            tables.breakdown_columns(heading),
-            breakdown.rows,
-        )
+    _add_breakdowns(breakdowns, charts, export_tables)
     if series is not None:
         export_tables["trend"] = (_("Trend"), tables.trend_columns(series), series.rows)
     exported = _export(request, "programme", export_tables)
