@@ -105,6 +105,11 @@ def machine() -> dict:
     }
 
 
+def describe(info: dict) -> str:
+    """The machine of :func:`machine` in one line."""
+    return f"{info['cores']} cores ({info['cpu']}), {info['memory_gib']} GiB RAM, {info['system']}"
+
+
 def percentile(values: list[float], fraction: float) -> float:
     """Linear interpolation between closest ranks (as PostgreSQL's percentile_cont)."""
     ordered = sorted(values)

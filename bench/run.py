@@ -33,6 +33,7 @@ from bench.common import (  # noqa: E402
     ROOT,
     bench_env,
     database_url,
+    describe,
     load_average,
     machine,
     psql,
@@ -384,8 +385,7 @@ def main() -> None:
     info = results["machine"]
     print()
     print(
-        f"{info['date']} — {info['cores']} cores ({info['cpu']}), {info['memory_gib']} GiB, "
-        f"{info['system']}, PostgreSQL {results['postgresql']}, load average "
+        f"{info['date']} — {describe(info)}, PostgreSQL {results['postgresql']}, load average "
         f"{results['load_start']} → {results['load_end']}"
     )
     print()

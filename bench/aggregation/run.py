@@ -24,7 +24,6 @@ printed as a Markdown table and saved under ``bench/results/``.
 import argparse
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -34,6 +33,10 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from bench.common import describe, machine, percentile  # noqa: E402
+
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/score_aggregation_l"
 FLOOR_SQL = (
     "SELECT indicator_id, percentile_cont(0.5) WITHIN GROUP (ORDER BY value) "
@@ -230,32 +233,6 @@ def measure_freshness(changes: int) -> list[float]:
     return durations[1:]  # the first change warms the worker's connection and caches
 
 
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    position = fraction * (len(ordered) - 1)
-    low = int(position)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
-
-
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    memory = ""
-    try:
-        kib = int(Path("/proc/meminfo").read_text().split()[1])
-        memory = f", {kib / 1024 / 1024:.0f} GiB RAM"
-    except (OSError, ValueError, IndexError):
-        pass
-    return f"{os.cpu_count()} cores ({cpu}){memory}, {platform.system()} {platform.release()}"
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rebuild", action="store_true", help="Build profile L again.")
@@ -268,7 +245,6 @@ def main() -> None:
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DEBUG", "1")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "score_platform.settings")
-    sys.path.insert(0, str(ROOT))
     (ROOT / "bench" / "results").mkdir(exist_ok=True)
     import django
 
@@ -303,7 +279,7 @@ def main() -> None:
         warm = statistics.median(warms)
         report = {
             "date": datetime.now(tz=UTC).isoformat(timespec="seconds"),
-            "machine": machine(),
+            "machine": describe(machine()),
             "postgresql": psql(url, "-tAc", "SHOW server_version").strip(),
             "profile": counts,
             "profile_build_seconds": built,
