@@ -2,6 +2,7 @@
 
     python bench/inprocess.py plan PLAN.json     # concrete URLs, session cookies, tokens
     python bench/inprocess.py queries PLAN.json  # queries per entry (Django test client)
+    python bench/inprocess.py timings PLAN.json  # one request per URL, cold and warm, slowest query
     python bench/inprocess.py serialization      # API list vs values() + JSON, same run
 
 Each prints one JSON line last.
@@ -96,6 +97,42 @@ def queries(path: str) -> dict:
             "bytes": len(response.content),
         }
     return counts
+
+
+def timings(path: str, repeat: int = 3) -> dict:
+    """Per entry, one request per URL without concurrency: the first (cold caches) and the
+    median of ``repeat`` more, in milliseconds, with the time spent in SQL and the slowest
+    statement of the slowest URL. What the load run's percentiles are made of."""
+    document = json.loads(Path(path).read_text())
+    report = {}
+    for entry in document["entries"]:
+        client, headers = client_for(document, entry)
+        cold, warm, sql, slowest = [], [], [], (0.0, "")
+        for url in entry["urls"]:
+            started = time.perf_counter()
+            client.get(url, **headers)
+            cold.append((time.perf_counter() - started) * 1000)
+            samples = []
+            for _ in range(repeat):
+                with CaptureQueriesContext(connection) as captured:
+                    started = time.perf_counter()
+                    client.get(url, **headers)
+                    samples.append((time.perf_counter() - started) * 1000)
+                queries = [(float(q["time"]) * 1000, q["sql"]) for q in captured.captured_queries]
+                sql.append(sum(ms for ms, _ in queries))
+                top = max(queries, default=(0.0, ""))
+                if top[0] > slowest[0]:
+                    slowest = (top[0], f"{url}: {top[1][:300]}")
+            warm.append(statistics.median(samples))
+        report[entry["name"]] = {
+            "cold_ms_max": round(max(cold), 1),
+            "warm_ms_median": round(statistics.median(warm), 1),
+            "warm_ms_max": round(max(warm), 1),
+            "sql_ms_max": round(max(sql), 1),
+            "slowest_query_ms": round(slowest[0], 1),
+            "slowest_query": slowest[1],
+        }
+    return report
 
 
 # --- serialization: the API list against a plain values() + JSON baseline ------------------
@@ -210,6 +247,8 @@ def main() -> None:
         result = plan(sys.argv[2])
     elif step == "queries":
         result = queries(sys.argv[2])
+    elif step == "timings":
+        result = timings(sys.argv[2])
     elif step == "serialization":
         result = serialization()
     else:

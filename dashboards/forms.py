@@ -9,11 +9,12 @@ from django_countries import countries
 
 from dashboards.selectors.results import Filters
 from enterprises.models import Sector
+from score_platform.widgets import QuickSelect
 
 
 class DashboardFilterForm(forms.Form):
     period = forms.ChoiceField(label=_("Period"), required=False)
-    country = forms.ChoiceField(label=_("Country"), required=False)
+    country = forms.ChoiceField(label=_("Country"), required=False, widget=QuickSelect)
     sector = forms.ChoiceField(label=_("Sector"), required=False)
     module = forms.ChoiceField(label=_("Module"), required=False)
     indicator = forms.ChoiceField(label=_("Indicator of the breakdowns"), required=False)

@@ -9,6 +9,7 @@ from enterprises.models import Enterprise, Sector
 from modules.models import Enrolment
 from modules.selectors import training_modules
 from reports.selectors import enterprises_missing_kpis, previous_month
+from score_platform.widgets import QuickSelect
 
 
 class EnterpriseFilter(django_filters.FilterSet):
@@ -17,7 +18,7 @@ class EnterpriseFilter(django_filters.FilterSet):
         label=_("Search"),
         help_text=_("Name, city, registration number or Open Supply Hub ID"),
     )
-    country = django_filters.ChoiceFilter(choices=countries, label=_("Country"))
+    country = django_filters.ChoiceFilter(choices=countries, label=_("Country"), widget=QuickSelect)
     sector = django_filters.ChoiceFilter(choices=Sector.choices, label=_("Sector"))
     module = django_filters.ModelChoiceFilter(
         queryset=training_modules(),

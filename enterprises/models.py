@@ -87,9 +87,10 @@ class Enterprise(TimeStampedModel):
         ]
         indexes = [
             models.Index(fields=["partner", "country"], name="enterprise_partner_country"),
-            models.Index(fields=["partner", "name"], name="enterprise_partner_name"),
+            models.Index(fields=["partner", "name", "id"], name="enterprise_partner_name_id"),
             # The lists' default order (ILO and brands see across partners).
             models.Index(fields=["name", "id"], name="enterprise_name_id"),
+            models.Index(fields=["employees_total"], name="enterprise_employees"),
         ]
 
     def __str__(self) -> str:

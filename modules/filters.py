@@ -9,6 +9,7 @@ from django_countries import countries
 from modules.models import ClassroomSession, Enrolment, ImprovementProject
 from modules.selectors import enrolments_with_overdue_follow_up, training_modules
 from score_platform.forms import DateInput
+from score_platform.widgets import QuickSelect
 
 IN_PROGRESS = "in_progress"
 LIVE_STATUSES = [Enrolment.Status.PLANNED, Enrolment.Status.CLASSROOM, Enrolment.Status.CONSULTING]
@@ -63,7 +64,7 @@ class ClassroomSessionFilter(django_filters.FilterSet):
     module = django_filters.ModelChoiceFilter(
         queryset=training_modules(), to_field_name="code", label=_("Module")
     )
-    country = django_filters.ChoiceFilter(choices=countries, label=_("Country"))
+    country = django_filters.ChoiceFilter(choices=countries, label=_("Country"), widget=QuickSelect)
     starts_after = django_filters.DateFilter(
         field_name="starts_on",
         lookup_expr="gte",

@@ -214,7 +214,16 @@ class SupplierLink(TimeStampedModel):
                 name="supplier_link_decided_at_matches_status",
             ),
         ]
-        indexes = [models.Index(fields=["enterprise", "status"], name="supplier_link_ent_status")]
+        indexes = [
+            models.Index(fields=["enterprise", "status"], name="supplier_link_ent_status"),
+            # A brand's granted suppliers (every brand-scoped read) and its newest requests.
+            models.Index(
+                fields=["brand", "status", "enterprise"], name="supplier_link_brand_status"
+            ),
+            models.Index(
+                fields=["brand", "-requested_at", "-id"], name="supplier_link_brand_newest"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.brand} → {self.requested_target} ({self.get_status_display()})"

@@ -10,6 +10,7 @@ from modules.models import Enrolment
 from modules.selectors import enrolments_visible_to, enrolments_with_overdue_follow_up
 from partners.access import principal_of
 from portal.models import ImportJob
+from reports import caching
 from reports.selectors import enterprises_missing_kpis, previous_month
 
 IN_PROGRESS = [Enrolment.Status.PLANNED, Enrolment.Status.CLASSROOM, Enrolment.Status.CONSULTING]
@@ -48,6 +49,14 @@ def home_work(user, *, today: date | None = None) -> dict:
         "missing_kpis": _work_list(missing),
         "reporting_month": month,
     }
+
+
+def home_work_kept(user) -> dict:
+    """:func:`home_work`, kept for everyone of the same organisation until the data changes
+    (reports.caching): a large partner's lists count over tens of thousands of enterprises."""
+    principal = principal_of(user)
+    owner = "home-ilo" if principal.is_ilo else f"home-organisation-{principal.organisation_id}"
+    return caching.remembered("work", owner, lambda: home_work(user))
 
 
 def import_jobs_visible_to(user) -> QuerySet:

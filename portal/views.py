@@ -26,7 +26,7 @@ def home(request):
     principal = principal_of(request.user)
     context = {"principal": principal}
     if principal.is_ilo or principal.is_partner:
-        context.update(selectors.home_work(request.user))
+        context.update(selectors.home_work_kept(request.user))
     if principal.is_ilo:
         from reports.selectors import aggregation_status
 

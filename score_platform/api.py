@@ -23,6 +23,8 @@ from rest_framework.pagination import CursorPagination, PageNumberPagination
 from rest_framework.relations import PKOnlyObject
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from score_platform.pages import DeepPaginator
+
 MAX_PAGE_SIZE = 500
 # The largest id the database holds (a signed 64-bit integer); a larger one is no id at all.
 MAX_ID = 2**63 - 1
@@ -62,6 +64,8 @@ class StrictPageSizeMixin:
 
 
 class StandardPagination(StrictPageSizeMixin, PageNumberPagination):
+    django_paginator_class = DeepPaginator
+
     def get_page_number(self, request, paginator):
         raw = request.query_params.get(self.page_query_param)
         # DRF reads an empty ?page= as page 1; a malformed page is no page.

@@ -17,6 +17,7 @@ from dashboards.views.common import (
     _filter_form,
     _render,
     _rounded,
+    remembered,
 )
 from enterprises.selectors import enterprises_visible_to
 from partners.access import principal_of
@@ -43,13 +44,27 @@ def brand(request, pk):
         request, scope=Scope.BRAND, key=str(pk), enterprises=granted
     )
     enterprises = filters.narrow(granted)
-    summaries = results.kpi_results(
-        user, scope=Scope.BRAND, key=str(pk), enterprises=granted, filters=filters
+    # Small groups are withheld from the brand, not from ILO staff: each kind keeps its own.
+    dashboard = f"brand-{organisation.pk}-{'brand' if principal.is_brand else 'ilo'}"
+
+    def kept(name, compute):
+        return remembered(name, dashboard, filters, compute)
+
+    summaries = kept(
+        "kpi",
+        lambda: results.kpi_results(
+            user, scope=Scope.BRAND, key=str(pk), enterprises=granted, filters=filters
+        ),
     )
     programme_summaries = {summary.indicator.pk: summary for summary in public_kpi_summary()}
     indicator = results.breakdown_indicator(filters.indicator)
     breakdowns = {
-        by: results.portfolio_breakdown(enterprises, by=by, indicator=indicator, withhold=True)
+        by: kept(
+            f"breakdown-{by}",
+            lambda by=by: results.portfolio_breakdown(
+                enterprises, by=by, indicator=indicator, withhold=True
+            ),
+        )
         for by in ("country", "sector")
     }
     supplier_list = suppliers.supplier_table(enterprises)

@@ -1,10 +1,7 @@
 """Shared pieces of the dashboard pages: the filter form, chart data, table exports."""
 
-from django.conf import settings
-from django.core.cache import cache
 from django.http import Http404
 from django.shortcuts import render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -13,6 +10,7 @@ from dashboards.forms import DashboardFilterForm
 from dashboards.selectors import results
 from modules.models import Enrolment
 from modules.selectors import training_modules
+from reports import caching
 from reports.models import Scope
 from reports.selectors import indicators
 from score_platform.exports import csv_response, xlsx_response
@@ -29,7 +27,9 @@ def _filter_form(request, *, scope, key="", enterprises, one_group_at_a_time=Fal
     form = DashboardFilterForm(
         request.GET or None,
         months=results.summary_months(scope, key),
-        country_codes=results.countries_of(enterprises),
+        country_codes=remembered(
+            "countries", f"{scope}-{key}", None, lambda: results.countries_of(enterprises)
+        ),
         modules=list(training_modules()),
         indicators=catalogue,
         one_group_at_a_time=one_group_at_a_time,
@@ -39,13 +39,9 @@ def _filter_form(request, *, scope, key="", enterprises, one_group_at_a_time=Fal
 
 def remembered(name: str, dashboard: str, filters, compute):
     """A figure counted from the live tables (reporting compliance, data quality, cost,
-    pipeline, overdue work, trainers), kept DASHBOARD_CACHE_SECONDS for every reader of
-    the same dashboard and filters; with 0 it is counted on every view."""
-    seconds = settings.DASHBOARD_CACHE_SECONDS
-    if seconds <= 0:
-        return compute()
-    key = f"dashboards:{dashboard}:{name}:{timezone.localdate():%Y-%m-%d}:{filters!r}"
-    return cache.get_or_set(key, compute, seconds)
+    pipeline, overdue work, trainers, a filtered portfolio's breakdowns), kept for every
+    reader of the same dashboard and filters until the data changes (reports.caching)."""
+    return caching.remembered(name, f"dashboard-{dashboard}", compute, filters=filters)
 
 
 def _rounded(value):

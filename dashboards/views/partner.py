@@ -34,19 +34,28 @@ def partner(request, pk):
         request, scope=Scope.PARTNER, key=str(pk), enterprises=portfolio
     )
     enterprises = filters.narrow(portfolio)
-    summaries = results.kpi_results(
-        user, scope=Scope.PARTNER, key=str(pk), enterprises=portfolio, filters=filters
-    )
-    indicator = results.breakdown_indicator(filters.indicator)
-    breakdowns = {
-        by: results.portfolio_breakdown(enterprises, by=by, indicator=indicator, withhold=False)
-        for by in ("country", "sector")
-    }
     # The portfolio's figures are the same for the partner and for ILO staff viewing it.
     dashboard = f"partner-{organisation.pk}"
 
     def kept(name, compute):
         return remembered(name, dashboard, filters, compute)
+
+    summaries = kept(
+        "kpi",
+        lambda: results.kpi_results(
+            user, scope=Scope.PARTNER, key=str(pk), enterprises=portfolio, filters=filters
+        ),
+    )
+    indicator = results.breakdown_indicator(filters.indicator)
+    breakdowns = {
+        by: kept(
+            f"breakdown-{by}",
+            lambda by=by: results.portfolio_breakdown(
+                enterprises, by=by, indicator=indicator, withhold=False
+            ),
+        )
+        for by in ("country", "sector")
+    }
 
     pipeline = kept("pipeline", lambda: work.pipeline(user, enterprises=enterprises))
     quality = kept("quality", lambda: work.data_quality(user, enterprises=enterprises))

@@ -365,9 +365,7 @@ def test_live_counts_are_kept_between_views_when_caching_is_on(
     from django.test.utils import CaptureQueriesContext
 
     # A cache of this test's own, so nothing is shared with other tests (or a Redis).
-    monkeypatch.setattr(
-        "dashboards.views.common.cache", LocMemCache("dashboard-test", {"TIMEOUT": 60})
-    )
+    monkeypatch.setattr("reports.caching.cache", LocMemCache("dashboard-test", {"TIMEOUT": 60}))
     settings.DASHBOARD_CACHE_SECONDS = 60
     url = reverse("dashboards:partner", args=[world.sgs.pk])
     login(client, world.users.sgs_manager)
