@@ -45,3 +45,38 @@ def test_the_two_connection_rebuild_equals_the_one_transaction_rebuild(
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'")
         assert cursor.fetchone()[0] == 0
+
+
+def test_the_two_halves_of_the_rebuild_share_out_every_enterprise_once(db):
+    from reports.aggregation import statements
+
+    def members(part):
+        condition, params = part.condition("id")
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT id FROM enterprises_enterprise WHERE {condition}", params)
+            return {row[0] for row in cursor.fetchall()}
+
+    with connection.cursor() as cursor:
+        first, second = statements.enterprise_halves(cursor)
+    assert first == statements.IdRange() and not members(second)  # no enterprise yet
+
+    ids = {factories.EnterpriseFactory().pk for _ in range(7)}
+    with connection.cursor() as cursor:
+        first, second = statements.enterprise_halves(cursor)
+    assert members(first) | members(second) == ids
+    assert not members(first) & members(second)
+    assert (len(members(first)), len(members(second))) == (3, 4)
+    assert max(members(first)) < min(members(second))
+
+
+def test_the_parallel_rebuild_reports_each_of_its_five_steps(transactional_db, catalogue, world):
+    need_service(
+        "PostgreSQL",
+        connection.vendor == "postgresql",
+        "the rebuild runs on two connections on PostgreSQL only",
+    )
+    series(world.sgs_enterprise, "defect_rate", "12.5", "6")
+    seen = []
+    recompute.recompute_all(progress=lambda step, done, total: seen.append((done, total)))
+    assert seen[0] == (0, 5) and seen[-1] == (5, 5)
+    assert sorted(done for done, _ in seen) == [0, 1, 2, 3, 4, 5]

@@ -248,8 +248,44 @@ def merge(
 # --- enterprise results ---------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class IdRange:
+    """Enterprise ids from ``start`` (included) to ``stop`` (excluded); None: no bound."""
+
+    start: int | None = None
+    stop: int | None = None
+
+    def condition(self, column: str) -> tuple[str, list]:
+        parts, params = [], []
+        if self.start is not None:
+            parts.append(f"{column} >= %s")
+            params.append(self.start)
+        if self.stop is not None:
+            parts.append(f"{column} < %s")
+            params.append(self.stop)
+        return (" AND ".join(parts) or "1 = 1"), params
+
+
+def enterprise_halves(cursor) -> tuple[IdRange, IdRange]:
+    """Two ranges of enterprise ids with about as many enterprises each."""
+    cursor.execute(
+        "SELECT id FROM enterprises_enterprise ORDER BY id "
+        "LIMIT 1 OFFSET (SELECT COUNT(*) / 2 FROM enterprises_enterprise)",
+        [],
+    )
+    row = cursor.fetchone()
+    if row is None:  # no enterprise: the first part is everything, the second nothing
+        return IdRange(), IdRange(start=0, stop=0)
+    return IdRange(stop=row[0]), IdRange(start=row[0])
+
+
 def build_results(
-    cursor, *, as_of: date, enterprise_ids: Sequence[int] | None = None, into: str
+    cursor,
+    *,
+    as_of: date,
+    enterprise_ids: Sequence[int] | None = None,
+    enterprise_range: IdRange | None = None,
+    into: str,
 ) -> int:
     """Every (enterprise, indicator) series as of the end of ``as_of``: baseline, latest
     non-baseline value, and the improvement of kpis.md (null when not computable).
@@ -261,6 +297,9 @@ def build_results(
     if enterprise_ids is not None:
         condition, ids = in_list("m.enterprise_id", enterprise_ids)
         where, params = f"{where} AND {condition}", [*params, *ids]
+    if enterprise_range is not None:
+        condition, bounds = enterprise_range.condition("m.enterprise_id")
+        where, params = f"{where} AND {condition}", [*params, *bounds]
     latest_key = (
         f"{dialect.days_since_1900('m.period')} * {LATEST_KEY_SCALE} "
         f"+ CAST(ROUND(m.value * {VALUE_SCALE}) AS BIGINT)"
@@ -303,14 +342,17 @@ def merge_results(
     *,
     fresh: str,
     enterprise_ids: Sequence[int] | None = None,
+    enterprise_range: IdRange | None = None,
     now,
     changed_indicators: set | None = None,
 ) -> int:
-    """Merge fresh results; the indicators of the rows that changed go to
-    ``changed_indicators``."""
+    """Merge fresh results (of these enterprises, or of this range of them); the indicators
+    of the rows that changed go to ``changed_indicators``."""
     within, params = ("1 = 1", [])
     if enterprise_ids is not None:
         within, params = in_list("t.enterprise_id", enterprise_ids)
+    elif enterprise_range is not None:
+        within, params = enterprise_range.condition("t.enterprise_id")
     return merge(
         cursor,
         target=RESULTS,
