@@ -485,9 +485,9 @@ def build_summaries(
         params += names
     share = "CAST(COUNT(*) FILTER (WHERE r.improvement_pct > 0) AS DOUBLE PRECISION) / COUNT(*)"
 
-    def grouped(results_sql: str) -> str:
+    def grouped(results_sql: str, members_sql: str = MEMBERS) -> str:
         return f"""
-            FROM {results_sql} r JOIN {MEMBERS} m ON m.enterprise_id = r.enterprise_id
+            FROM {results_sql} r JOIN {members_sql} m ON m.enterprise_id = r.enterprise_id
             WHERE {" AND ".join(conditions)}
             GROUP BY m.group_id, r.indicator_id
         """
@@ -508,6 +508,15 @@ def build_summaries(
             f"WHERE improvement_pct IS NOT NULL{narrowed_to} "
             "ORDER BY indicator_id, improvement_pct)"
         )
+        # The members of the chosen groups are read by group first ("OFFSET 0" keeps the
+        # planner from probing the members index once per result instead: at profile L,
+        # 95,000 probes took 1.7 s of a one-change run where a hash join takes 0.1 s).
+        members_sql, member_params = MEMBERS, []
+        if selection is not None:
+            condition, member_params = in_list("group_id", selection.group_ids)
+            members_sql = (
+                f"(SELECT group_id, enterprise_id FROM {MEMBERS} WHERE {condition} OFFSET 0)"
+            )
         figures = f"""
             SELECT c.group_id, c.indicator_id, c.enterprises_reporting,
                    p.median_improvement_pct, p.mean_improvement_pct, p.p90_improvement_pct,
@@ -515,7 +524,7 @@ def build_summaries(
             FROM (
                 SELECT m.group_id, r.indicator_id, COUNT(*) AS enterprises_reporting,
                        {share} AS share_improved, array_agg(r.improvement_pct) AS improvements
-                {grouped(in_improvement_order)}
+                {grouped(in_improvement_order, members_sql)}
             ) c
             CROSS JOIN LATERAL (
                 SELECT {dialect.percentile("x", 0.5)} AS median_improvement_pct,
@@ -540,7 +549,10 @@ def build_summaries(
         FROM ({figures}) s
         JOIN {GROUPS} g ON g.id = s.group_id
     """
-    params = [as_of, *(narrowed_params if dialect.is_postgresql else []), *params]
+    if dialect.is_postgresql:
+        params = [as_of, *narrowed_params, *member_params, *params]
+    else:
+        params = [as_of, *params]
     if append:
         cursor.execute(f"INSERT INTO {into} {select}", params)
     else:
