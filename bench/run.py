@@ -319,7 +319,9 @@ def table(results: dict) -> str:
                 if not case
                 else f"API {case['api_ms']:.1f} ms, serializer {case['serializer_ms']:.1f} ms, "
                 f"values()+JSON {case['baseline_ms']:.1f} ms → {case['api_ratio']:.2f}× "
-                f"({case['serializer_ratio']:.2f}× serializer only)"
+                f"({case['serializer_ratio']:.2f}× serializer only; the same request "
+                f"matching nothing {case.get('api_empty_ms', 0):.1f} ms, the rows' own "
+                f"cost {case.get('api_rows_ratio', 0):.2f}×)"
             )
         case = serialization["L"]["cases"][name]
         row(

@@ -3,13 +3,12 @@
 import django_filters
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
-from django_countries import countries
 
 from enterprises.models import Enterprise, Sector
 from modules.models import Enrolment
 from modules.selectors import training_modules
 from reports.selectors import enterprises_missing_kpis, previous_month
-from score_platform.widgets import QuickSelect
+from score_platform.widgets import QuickSelect, country_choices
 
 
 class EnterpriseFilter(django_filters.FilterSet):
@@ -18,7 +17,9 @@ class EnterpriseFilter(django_filters.FilterSet):
         label=_("Search"),
         help_text=_("Name, city, registration number or Open Supply Hub ID"),
     )
-    country = django_filters.ChoiceFilter(choices=countries, label=_("Country"), widget=QuickSelect)
+    country = django_filters.ChoiceFilter(
+        choices=country_choices, label=_("Country"), widget=QuickSelect
+    )
     sector = django_filters.ChoiceFilter(choices=Sector.choices, label=_("Sector"))
     module = django_filters.ModelChoiceFilter(
         queryset=training_modules(),

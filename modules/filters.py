@@ -4,12 +4,11 @@ import django_filters
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_countries import countries
 
 from modules.models import ClassroomSession, Enrolment, ImprovementProject
 from modules.selectors import enrolments_with_overdue_follow_up, training_modules
 from score_platform.forms import DateInput
-from score_platform.widgets import QuickSelect
+from score_platform.widgets import QuickSelect, country_choices
 
 IN_PROGRESS = "in_progress"
 LIVE_STATUSES = [Enrolment.Status.PLANNED, Enrolment.Status.CLASSROOM, Enrolment.Status.CONSULTING]
@@ -64,7 +63,9 @@ class ClassroomSessionFilter(django_filters.FilterSet):
     module = django_filters.ModelChoiceFilter(
         queryset=training_modules(), to_field_name="code", label=_("Module")
     )
-    country = django_filters.ChoiceFilter(choices=countries, label=_("Country"), widget=QuickSelect)
+    country = django_filters.ChoiceFilter(
+        choices=country_choices, label=_("Country"), widget=QuickSelect
+    )
     starts_after = django_filters.DateFilter(
         field_name="starts_on",
         lookup_expr="gte",
