@@ -118,6 +118,50 @@ def delete_unless_protected(instance: models.Model, *, actor=None) -> None:
 _HISTORY_CHUNK = 900
 
 
+def bulk_insert(model: type[models.Model], objects: list, *, batch_size: int = 1000) -> list:
+    """Insert new, already validated objects and set their primary keys, as ``bulk_create``.
+
+    Django's bulk_create prepares every value of every row through its field's methods,
+    which at 100,000 rows cost more than the database's own work. On PostgreSQL the rows
+    go to psycopg2's ``execute_values`` as they are (it adapts dates, decimals and
+    timestamps itself), with ``RETURNING`` giving the new keys in row order; elsewhere
+    this is bulk_create. No signals are sent, as with bulk_create.
+    """
+    if connection.vendor != "postgresql" or not objects:
+        return model.objects.bulk_create(objects, batch_size=batch_size)
+    from psycopg2.extras import execute_values
+
+    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
+    now = timezone.now()
+    stamped = [
+        field
+        for field in fields
+        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)
+    ]
+    quote = connection.ops.quote_name
+    sql = (
+        f"INSERT INTO {quote(model._meta.db_table)} "
+        f"({', '.join(quote(field.column) for field in fields)}) VALUES %s "
+        f"RETURNING {quote(model._meta.pk.column)}"
+    )
+    attnames = [field.attname for field in fields]
+    with connection.cursor() as cursor:
+        for start in range(0, len(objects), batch_size):
+            batch = objects[start : start + batch_size]
+            for instance in batch:
+                for field in stamped:
+                    setattr(instance, field.attname, now)
+            rows = [tuple(getattr(instance, name) for name in attnames) for instance in batch]
+            # Errors as Django's (an IntegrityError is django.db's), as with bulk_create.
+            with connection.wrap_database_errors:
+                keys = execute_values(cursor.cursor, sql, rows, page_size=batch_size, fetch=True)
+            for instance, (pk,) in zip(batch, keys, strict=True):
+                instance.pk = pk
+                instance._state.adding = False
+                instance._state.db = connection.alias
+    return objects
+
+
 def copy_to_history(model: type[models.Model], ids, *, history_type: str, user=None) -> None:
     """One simple-history record per row of ``ids``, copied by the database itself.
 

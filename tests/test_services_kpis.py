@@ -196,3 +196,111 @@ def test_changes_to_a_measurement_are_kept_in_its_history(world):
         (Decimal("12.5"), world.users.sgs_staff),
         (Decimal("9"), world.users.sgs_manager),
     ]
+
+
+def test_bulk_insert_stores_what_bulk_create_would_and_sets_the_keys(world):
+    from score_platform.services import bulk_insert
+
+    def new(period, value):
+        return KpiMeasurement(
+            enterprise=world.sgs_enterprise,
+            indicator=indicator("defect_rate"),
+            period=period,
+            value=Decimal(value),
+            note="imported",
+            reported_by=world.users.sgs_staff,
+        )
+
+    rows = [new(date(2024, month, 1), f"{month}.1234") for month in range(1, 6)]
+    before = timezone.now()
+    inserted = bulk_insert(KpiMeasurement, rows, batch_size=2)
+    assert list(inserted) == rows and all(row.pk for row in rows)
+    assert len({row.pk for row in rows}) == 5
+    for row in rows:
+        stored = KpiMeasurement.objects.get(pk=row.pk)
+        assert (stored.period, stored.value, stored.note) == (row.period, row.value, "imported")
+        assert stored.reported_by_id == world.users.sgs_staff.pk
+        assert stored.source == KpiMeasurement.Source.RECORDS
+        assert stored.created_at >= before
+        assert abs(stored.updated_at - stored.created_at) < timedelta(seconds=1)
+        assert not row._state.adding
+
+
+def test_bulk_insert_reports_a_clash_as_djangos_integrity_error(world):
+    from django.db import IntegrityError, transaction
+
+    from score_platform.services import bulk_insert
+
+    factories.KpiMeasurementFactory(enterprise=world.sgs_enterprise, period=date(2024, 1, 1))
+    clash = KpiMeasurement(
+        enterprise=world.sgs_enterprise,
+        indicator=indicator("defect_rate"),
+        period=date(2024, 1, 1),
+        value=Decimal("1"),
+    )
+    with pytest.raises(IntegrityError), transaction.atomic():
+        bulk_insert(KpiMeasurement, [clash])
+    assert KpiMeasurement.objects.filter(enterprise=world.sgs_enterprise).count() == 1
+
+
+def test_a_bulk_write_locks_each_series_baseline_and_the_rows_it_corrects_only(
+    transactional_db, world
+):
+    """What another writer must wait for while an import validates: the baselines its rules
+    hang on and the stored values it corrects; the rest of the series stays writable."""
+    import psycopg2
+    from django.db import connection, transaction
+
+    from reports.services import _stored_for_update
+    from tests.conftest import need_service
+
+    need_service("PostgreSQL", connection.vendor == "postgresql", "row locks")
+    defects = indicator("defect_rate")
+    baseline = factories.KpiMeasurementFactory(
+        enterprise=world.sgs_enterprise,
+        indicator=defects,
+        period=date(2024, 1, 1),
+        is_baseline=True,
+    )
+    untouched = factories.KpiMeasurementFactory(
+        enterprise=world.sgs_enterprise, indicator=defects, period=date(2024, 2, 1)
+    )
+    corrected = factories.KpiMeasurementFactory(
+        enterprise=world.sgs_enterprise, indicator=defects, period=date(2024, 3, 1)
+    )
+    settings = connection.settings_dict
+    other = psycopg2.connect(
+        dbname=settings["NAME"],
+        user=settings["USER"],
+        host=settings["HOST"] or None,
+        port=settings["PORT"] or None,
+        password=settings["PASSWORD"] or None,
+    )
+
+    def lockable(pk) -> bool:
+        with other.cursor() as cursor:
+            try:
+                cursor.execute(
+                    "SELECT id FROM reports_kpimeasurement WHERE id = %s FOR UPDATE NOWAIT", [pk]
+                )
+            except psycopg2.errors.LockNotAvailable:
+                return False
+            finally:
+                other.rollback()
+        return True
+
+    try:
+        with transaction.atomic():
+            groups, by_key = _stored_for_update(
+                {world.sgs_enterprise.pk: world.sgs_enterprise},
+                {defects.pk: defects},
+                {(world.sgs_enterprise.pk, defects.pk, date(2024, 3, 1))},
+            )
+            assert len(groups[(world.sgs_enterprise.pk, defects.pk)]) == 3
+            assert list(by_key.values()) == [corrected]
+            assert not lockable(baseline.pk)
+            assert not lockable(corrected.pk)
+            assert lockable(untouched.pk)
+        assert lockable(baseline.pk)
+    finally:
+        other.close()
