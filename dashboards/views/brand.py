@@ -15,9 +15,9 @@ from dashboards.views.common import (
     _breakdown_list,
     _export,
     _filter_form,
+    _portfolio_results,
     _render,
     _rounded,
-    remembered,
 )
 from enterprises.selectors import enterprises_visible_to
 from partners.access import principal_of
@@ -47,26 +47,15 @@ def brand(request, pk):
     # Small groups are withheld from the brand, not from ILO staff: each kind keeps its own.
     dashboard = f"brand-{organisation.pk}-{'brand' if principal.is_brand else 'ilo'}"
 
-    def kept(name, compute):
-        return remembered(name, dashboard, filters, compute)
-
-    summaries = kept(
-        "kpi",
-        lambda: results.kpi_results(
-            user, scope=Scope.BRAND, key=str(pk), enterprises=granted, filters=filters
-        ),
+    summaries, indicator, breakdowns = _portfolio_results(
+        user,
+        dashboard=dashboard,
+        scope=Scope.BRAND,
+        key=str(pk),
+        everyone=granted,
+        filters=filters,
     )
     programme_summaries = {summary.indicator.pk: summary for summary in public_kpi_summary()}
-    indicator = results.breakdown_indicator(filters.indicator)
-    breakdowns = {
-        by: kept(
-            f"breakdown-{by}",
-            lambda by=by: results.portfolio_breakdown(
-                enterprises, by=by, indicator=indicator, withhold=True
-            ),
-        )
-        for by in ("country", "sector")
-    }
     supplier_list = suppliers.supplier_table(enterprises)
     links = suppliers.supplier_links_of_brand(user, organisation.pk)
     may_request = principal.is_brand and principal.organisation_id == organisation.pk

@@ -44,6 +44,35 @@ def remembered(name: str, dashboard: str, filters, compute):
     return caching.remembered(name, f"dashboard-{dashboard}", compute, filters=filters)
 
 
+def _portfolio_results(user, *, dashboard: str, scope: str, key: str, everyone, filters):
+    """A partner's or a brand's KPI results and their breakdowns by country and sector,
+    kept for the dashboard (``everyone``: all its enterprises, before the filters). Returns
+    the summaries, the breakdowns' indicator and the breakdowns."""
+    enterprises = filters.narrow(everyone)
+    summaries = remembered(
+        "kpi",
+        dashboard,
+        filters,
+        lambda: results.kpi_results(
+            user, scope=scope, key=key, enterprises=everyone, filters=filters
+        ),
+    )
+    indicator = results.breakdown_indicator(filters.indicator)
+    withhold = scope == Scope.BRAND
+    breakdowns = {
+        by: remembered(
+            f"breakdown-{by}",
+            dashboard,
+            filters,
+            lambda by=by: results.portfolio_breakdown(
+                enterprises, by=by, indicator=indicator, withhold=withhold
+            ),
+        )
+        for by in ("country", "sector")
+    }
+    return summaries, indicator, breakdowns
+
+
 def _rounded(value):
     return None if value is None else round(value, 1)
 

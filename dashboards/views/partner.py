@@ -13,6 +13,7 @@ from dashboards.views.common import (
     _filter_form,
     _kpi_chart,
     _pipeline_chart,
+    _portfolio_results,
     _render,
     _trend_chart,
     remembered,
@@ -40,22 +41,14 @@ def partner(request, pk):
     def kept(name, compute):
         return remembered(name, dashboard, filters, compute)
 
-    summaries = kept(
-        "kpi",
-        lambda: results.kpi_results(
-            user, scope=Scope.PARTNER, key=str(pk), enterprises=portfolio, filters=filters
-        ),
+    summaries, indicator, breakdowns = _portfolio_results(
+        user,
+        dashboard=dashboard,
+        scope=Scope.PARTNER,
+        key=str(pk),
+        everyone=portfolio,
+        filters=filters,
     )
-    indicator = results.breakdown_indicator(filters.indicator)
-    breakdowns = {
-        by: kept(
-            f"breakdown-{by}",
-            lambda by=by: results.portfolio_breakdown(
-                enterprises, by=by, indicator=indicator, withhold=False
-            ),
-        )
-        for by in ("country", "sector")
-    }
 
     pipeline = kept("pipeline", lambda: work.pipeline(user, enterprises=enterprises))
     quality = kept("quality", lambda: work.data_quality(user, enterprises=enterprises))

@@ -379,3 +379,20 @@ def test_live_counts_are_kept_between_views_when_caching_is_on(
     # ILO staff viewing the same portfolio read the same kept figures.
     login(client, world.users.ilo_officer)
     assert client.get(url).context["pipeline"] == response.context["pipeline"]
+
+
+def test_kept_brand_figures_stay_withheld_for_the_brand_after_ilo_staff_saw_them(
+    client, results, world, settings, monkeypatch
+):
+    from django.core.cache.backends.locmem import LocMemCache
+
+    monkeypatch.setattr("reports.caching.cache", LocMemCache("brand-test", {"TIMEOUT": 60}))
+    settings.DASHBOARD_CACHE_SECONDS = 60
+    for enterprise in results[1:3]:
+        enterprise.country = "IN"
+        enterprise.save()
+    url = reverse("dashboards:brand", args=[world.inditex.pk]) + "?country=IN"
+    seen_by_ilo = login(client, world.users.ilo_officer).get(url).context["summaries"]
+    assert not any(summary.withheld for summary in seen_by_ilo)
+    seen_by_brand = login(client, world.users.inditex_viewer).get(url).context["summaries"]
+    assert seen_by_brand and all(summary.withheld for summary in seen_by_brand)
