@@ -283,7 +283,11 @@ def measurements_record_bulk(*, actor, rows: list[dict]) -> list[KpiMeasurement]
 
 @transaction.atomic
 def measurements_bulk_upsert(
-    *, actor, rows: Sequence[dict], on_progress: Callable[[int, int], None] | None = None
+    *,
+    actor,
+    rows: Sequence[dict],
+    on_progress: Callable[[int, int], None] | None = None,
+    write: bool = True,
 ) -> BulkOutcome:
     """Record or correct many KPI values at once (a spreadsheet import): all, or none.
 
@@ -291,11 +295,20 @@ def measurements_bulk_upsert(
     value corrects it, and a row that changes nothing is left alone: the same rows sent
     twice write nothing the second time. Fields a row leaves out keep their stored (or
     default) value.
+
+    With ``write=False`` every rule is checked and the outcome returned, and nothing is
+    written: an import's check. Every rule is checked before the first write, so the
+    check meets the same errors as the write; only a value another writer saves in
+    between can still stop the write, on the database's unique constraints.
     """
-    return _bulk_save(actor=actor, rows=rows, correct_stored=True, on_progress=on_progress)
+    return _bulk_save(
+        actor=actor, rows=rows, correct_stored=True, on_progress=on_progress, write=write
+    )
 
 
-def _bulk_save(*, actor, rows, correct_stored: bool, on_progress=None) -> BulkOutcome:
+def _bulk_save(
+    *, actor, rows, correct_stored: bool, on_progress=None, write: bool = True
+) -> BulkOutcome:
     enterprises = {row["enterprise"].pk: row["enterprise"] for row in rows}
     indicators = {row["indicator"].pk: row["indicator"] for row in rows}
     for enterprise in enterprises.values():
@@ -360,7 +373,10 @@ def _bulk_save(*, actor, rows, correct_stored: bool, on_progress=None) -> BulkOu
             {index: _named(messages) for index, messages in sorted(row_errors.items())}
         )
     written = [measurement for _index, measurement in touched]
-    _bulk_write(actor, written, on_progress=on_progress)
+    if write:
+        _bulk_write(actor, written, on_progress=on_progress)
+    elif on_progress:
+        on_progress(len(written), len(written))
     return BulkOutcome(actions=actions, measurements=written)
 
 

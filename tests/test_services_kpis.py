@@ -244,7 +244,7 @@ def test_bulk_insert_reports_a_clash_as_djangos_integrity_error(world):
 
 
 def test_a_bulk_write_locks_each_series_baseline_and_the_rows_it_corrects_only(
-    transactional_db, world
+    transactional_db, catalogue, world
 ):
     """What another writer must wait for while an import validates: the baselines its rules
     hang on and the stored values it corrects; the rest of the series stays writable."""
