@@ -1,10 +1,9 @@
 """Spreadsheet imports: upload, check (a dry run), commit (the same run, kept).
 
 The check runs every row through the apps' services inside a transaction that is rolled
-back, so the preview's row errors are exactly what the commit would meet (KPI values are
-only checked, not written: their bulk service checks every rule before its first write);
-the commit runs it again and keeps it, or, if anything fails, keeps nothing. Files with
-more rows than ``IMPORT_BACKGROUND_ROWS`` are checked and committed by a Celery worker.
+back, so the preview's row errors are exactly what the commit would meet; the commit runs
+it again and keeps it, or, if anything fails, keeps nothing. Files with more rows than
+``IMPORT_BACKGROUND_ROWS`` are checked and committed by a Celery worker.
 """
 
 import hashlib
@@ -255,7 +254,7 @@ class RunOutcome:
 
 def _run(job: ImportJob, *, commit: bool) -> RunOutcome:
     kind = import_kind(job.kind)
-    context = ImportContext(actor=job.created_by, organisation=job.organisation, commit=commit)
+    context = ImportContext(actor=job.created_by, organisation=job.organisation)
     phase = "saving" if commit else "checking"
     with job.file.open("rb") as handle:
         table = open_table(handle, job.original_name)

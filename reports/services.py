@@ -283,11 +283,7 @@ def measurements_record_bulk(*, actor, rows: list[dict]) -> list[KpiMeasurement]
 
 @transaction.atomic
 def measurements_bulk_upsert(
-    *,
-    actor,
-    rows: Sequence[dict],
-    on_progress: Callable[[int, int], None] | None = None,
-    write: bool = True,
+    *, actor, rows: Sequence[dict], on_progress: Callable[[int, int], None] | None = None
 ) -> BulkOutcome:
     """Record or correct many KPI values at once (a spreadsheet import): all, or none.
 
@@ -295,20 +291,11 @@ def measurements_bulk_upsert(
     value corrects it, and a row that changes nothing is left alone: the same rows sent
     twice write nothing the second time. Fields a row leaves out keep their stored (or
     default) value.
-
-    With ``write=False`` every rule is checked and the outcome returned, and nothing is
-    written: an import's check. Every rule is checked before the first write, so the
-    check meets the same errors as the write; only a value another writer saves in
-    between can still stop the write, on the database's unique constraints.
     """
-    return _bulk_save(
-        actor=actor, rows=rows, correct_stored=True, on_progress=on_progress, write=write
-    )
+    return _bulk_save(actor=actor, rows=rows, correct_stored=True, on_progress=on_progress)
 
 
-def _bulk_save(
-    *, actor, rows, correct_stored: bool, on_progress=None, write: bool = True
-) -> BulkOutcome:
+def _bulk_save(*, actor, rows, correct_stored: bool, on_progress=None) -> BulkOutcome:
     enterprises = {row["enterprise"].pk: row["enterprise"] for row in rows}
     indicators = {row["indicator"].pk: row["indicator"] for row in rows}
     for enterprise in enterprises.values():
@@ -373,10 +360,7 @@ def _bulk_save(
             {index: _named(messages) for index, messages in sorted(row_errors.items())}
         )
     written = [measurement for _index, measurement in touched]
-    if write:
-        _bulk_write(actor, written, on_progress=on_progress)
-    elif on_progress:
-        on_progress(len(written), len(written))
+    _bulk_write(actor, written, on_progress=on_progress)
     return BulkOutcome(actions=actions, measurements=written)
 
 

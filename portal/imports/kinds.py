@@ -56,9 +56,6 @@ class RunResult:
 class ImportContext:
     actor: object
     organisation: object | None  # the partner new enterprises are registered for
-    # False for the check: a kind whose service checks every rule before writing anything
-    # may then skip the writes (the check's transaction is rolled back either way).
-    commit: bool = True
 
 
 Progress = Callable[[int, int], None]
@@ -510,7 +507,7 @@ class KpiMeasurementImport(ImportKind):
         result = RunResult()
         try:
             outcome = report_services.measurements_bulk_upsert(
-                actor=context.actor, rows=batch, on_progress=progress, write=context.commit
+                actor=context.actor, rows=batch, on_progress=progress
             )
         except report_services.BulkValidationError as error:
             for index, field_errors in error.rows.items():

@@ -484,37 +484,3 @@ def test_a_big_file_is_handed_to_celery_and_a_small_one_is_not(
     assert job.status == "pending"
     page = client.get(reverse("portal:import-detail", args=[job.pk]))
     assert b'id="import-progress"' in page.content
-
-
-def test_a_kpi_check_meets_every_rule_without_writing_a_row(
-    client, world, django_capture_on_commit_callbacks
-):
-    """The check of KPI values runs the bulk service's rules and stops before its writes;
-    the commit then writes the rows."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    def writes(captured):
-        return [
-            query["sql"]
-            for query in captured.captured_queries
-            if query["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))
-            and "reports_kpimeasurement" in query["sql"]
-        ]
-
-    client.force_login(world.users.sgs_staff)
-    with CaptureQueriesContext(connection) as checking:
-        upload(
-            client,
-            django_capture_on_commit_callbacks,
-            "kpis.csv",
-            csv_bytes(kpi_rows(world.sgs_enterprise)),
-            "kpi_measurements",
-        )
-    job = ImportJob.objects.get()
-    assert (job.status, job.created_count) == ("ready", 3)
-    assert not writes(checking)
-    with CaptureQueriesContext(connection) as committing:
-        commit(client, django_capture_on_commit_callbacks, job)
-    assert writes(committing)
-    assert KpiMeasurement.objects.filter(enterprise=world.sgs_enterprise).count() == 3
