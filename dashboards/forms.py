@@ -5,10 +5,10 @@ from datetime import date
 from django import forms
 from django.utils import formats
 from django.utils.translation import gettext_lazy as _
-from django_countries import countries
 
 from dashboards.selectors.results import Filters
 from enterprises.models import Sector
+from score_platform.countries import country_names
 from score_platform.widgets import QuickSelect
 
 
@@ -36,7 +36,7 @@ class DashboardFilterForm(forms.Form):
             (month.strftime("%Y-%m"), formats.date_format(month, "YEAR_MONTH_FORMAT"))
             for month in months
         ]
-        names = dict(countries)
+        names = country_names()
         self.fields["country"].choices = [("", _("All countries"))] + sorted(
             ((code, names.get(code, code)) for code in country_codes), key=lambda pair: pair[1]
         )

@@ -8,7 +8,8 @@ from enterprises.models import Enterprise, Sector
 from modules.models import Enrolment
 from modules.selectors import training_modules
 from reports.selectors import enterprises_missing_kpis, previous_month
-from score_platform.widgets import QuickSelect, country_choices
+from score_platform.countries import country_choices
+from score_platform.widgets import QuickSelect
 
 
 class EnterpriseFilter(django_filters.FilterSet):

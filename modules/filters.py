@@ -7,8 +7,9 @@ from django.utils.translation import gettext_lazy as _
 
 from modules.models import ClassroomSession, Enrolment, ImprovementProject
 from modules.selectors import enrolments_with_overdue_follow_up, training_modules
+from score_platform.countries import country_choices
 from score_platform.forms import DateInput
-from score_platform.widgets import QuickSelect, country_choices
+from score_platform.widgets import QuickSelect
 
 IN_PROGRESS = "in_progress"
 LIVE_STATUSES = [Enrolment.Status.PLANNED, Enrolment.Status.CLASSROOM, Enrolment.Status.CONSULTING]

@@ -4,8 +4,6 @@ from django import forms
 from django.forms.utils import flatatt
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language
-from django_countries import countries
 
 
 class QuickSelect(forms.Select):
@@ -37,19 +35,3 @@ class QuickSelect(forms.Select):
         if value in selected:
             return format_html('<option value="{}" selected>{}</option>', value, label)
         return format_html('<option value="{}">{}</option>', value, label)
-
-
-_COUNTRY_CHOICES: dict[str, list[tuple[str, str]]] = {}
-
-
-def country_choices() -> list[tuple[str, str]]:
-    """Every country as (code, name) in the active language, sorted by name.
-
-    django-countries translates and sorts its 250 names each time the list is read: about
-    1,300 translation lookups a page. Each language's list is built once per process.
-    """
-    language = get_language() or ""
-    choices = _COUNTRY_CHOICES.get(language)
-    if choices is None:
-        choices = _COUNTRY_CHOICES[language] = [(code, str(name)) for code, name in countries]
-    return choices

@@ -228,3 +228,16 @@ def test_the_enterprise_filter_marks_the_chosen_country(client, world):
     client.force_login(world.users.ilo_officer)
     page = client.get("/enterprises/?country=CN").content.decode()
     assert '<option value="CN" selected>' in page
+
+
+def test_country_names_follow_the_language_and_are_built_once_per_language():
+    from score_platform.countries import country_choices, country_names
+
+    with translation.override("en"):
+        assert country_names()["DE"] == "Germany"
+        assert country_names() is country_names()
+        assert country_choices()[0] == ("AF", "Afghanistan")
+        assert len(country_choices()) == len(country_names()) > 240
+    with translation.override("fr"):
+        assert country_names()["DE"] == "Allemagne"
+        assert ("DE", "Allemagne") in country_choices()

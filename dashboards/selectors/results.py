@@ -7,7 +7,6 @@ from datetime import date
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
-from django_countries import countries
 
 from enterprises.models import Enterprise, Sector
 from modules.models import Enrolment
@@ -33,6 +32,7 @@ from reports.selectors import (
     kpi_trend,
     reach,
 )
+from score_platform.countries import country_names
 
 
 @dataclass(frozen=True)
@@ -309,7 +309,7 @@ def programme_breakdowns(user, *, indicator: Indicator | None) -> dict[str, Brea
 def _group_labels(partner_ids) -> dict[str, dict[str, str]]:
     partner_keys = [key for key in partner_ids if key.isdigit()]
     return {
-        Scope.COUNTRY: {code: str(name) for code, name in countries},
+        Scope.COUNTRY: country_names(),
         Scope.SECTOR: {value: str(label) for value, label in Sector.choices},
         Scope.MODULE: {module.code: module.label for module in training_modules()},
         Scope.PARTNER: {
@@ -347,7 +347,7 @@ def portfolio_breakdown(
         .order_by(column)
     )
     labels = (
-        {code: str(name) for code, name in countries}
+        country_names()
         if by == "country"
         else {value: str(label) for value, label in Sector.choices}
     )

@@ -47,10 +47,7 @@ FRESH_SUMMARIES = "fresh_kpi_summary"
 FRESH_REACH = "fresh_reach_summary"
 HISTORY_RESULTS = "history_kpi_result"
 HISTORY_SUMMARIES = "history_kpi_summary"
-# The drain leaves younger requests to the tasks already on their way.
-#: How old an outbox request must be before the safety net runs it (its own task had that
-#: long to arrive); settings.KPI_PENDING_GRACE_SECONDS.
-PENDING_GRACE = timedelta(seconds=60)
+# Enterprises per stage-1 run when the safety net drains the outbox.
 DRAIN_BATCH = 500
 
 Progress = Callable[[str, int, int], None]
@@ -621,10 +618,11 @@ def _rebuild_history(run: AggregationRun, progress: Progress) -> None:
 
 
 def recompute_pending(*, grace: timedelta | None = None) -> int:
-    """Run the outbox requests older than ``grace`` (their task was lost, or the broker was
-    down when they were made). Returns the enterprises recomputed."""
+    """Run the outbox requests older than ``grace`` (settings.KPI_PENDING_GRACE_SECONDS:
+    their own task had that long to arrive; it was lost, or the broker was down when they
+    were made). Returns the enterprises recomputed."""
     if grace is None:
-        grace = timedelta(seconds=getattr(settings, "KPI_PENDING_GRACE_SECONDS", 60))
+        grace = timedelta(seconds=settings.KPI_PENDING_GRACE_SECONDS)
     cutoff = timezone.now() - grace
     ids = list(
         PendingEnterpriseRecompute.objects.filter(requested_at__lte=cutoff)
