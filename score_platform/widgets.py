@@ -35,3 +35,46 @@ class QuickSelect(forms.Select):
         if value in selected:
             return format_html('<option value="{}" selected>{}</option>', value, label)
         return format_html('<option value="{}">{}</option>', value, label)
+
+
+def filter_field(field) -> str:
+    """One field of a list page's filter form in Bootstrap's markup: label, control, errors
+    and help text, as crispy-forms writes them, without its templates (which cost a list
+    page about 30 ms for six filters). Plain selects are written by QuickSelect."""
+    widget = field.field.widget
+    is_select = isinstance(widget, forms.Select)
+    classes = "form-select" if is_select else "form-control"
+    described_by = []
+    if field.errors:
+        classes += " is-invalid"
+        described_by.append(f"{field.auto_id}_error")
+    if field.help_text:
+        described_by.append(f"{field.auto_id}_helptext")
+    attrs = {"class": classes}
+    if described_by:
+        attrs["aria-describedby"] = " ".join(described_by)
+    quick = None
+    if type(widget) is forms.Select:
+        quick = QuickSelect(attrs=widget.attrs, choices=widget.choices)
+    control = field.as_widget(widget=quick, attrs=attrs)
+    errors = "".join(
+        format_html('<p id="error_{}_{}"><strong>{}</strong></p>', number, field.auto_id, message)
+        for number, message in enumerate(field.errors, start=1)
+    )
+    return format_html(
+        '<div id="div_{}" class="mb-3"><label for="{}" class="form-label">{}</label>{}{}{}</div>',
+        field.auto_id,
+        field.id_for_label,
+        field.label,
+        control,
+        format_html(
+            '<div id="{}_error" class="invalid-feedback">{}</div>', field.auto_id, mark_safe(errors)
+        )  # noqa: S308 - built by format_html
+        if errors
+        else "",
+        format_html(
+            '<div id="{}_helptext" class="form-text">{}</div>', field.auto_id, field.help_text
+        )
+        if field.help_text
+        else "",
+    )

@@ -241,3 +241,52 @@ def test_country_names_follow_the_language_and_are_built_once_per_language():
     with translation.override("fr"):
         assert country_names()["DE"] == "Allemagne"
         assert ("DE", "Allemagne") in country_choices()
+
+
+def test_choice_labels_are_djangos_in_every_language_and_built_once_per_language():
+    from django.db.models import Model
+
+    from score_platform.models import choice_labels
+
+    enterprise = factories.EnterpriseFactory.build(sector="footwear", status="inactive")
+    field = Enterprise._meta.get_field("sector")
+    for language in ("en", "fr", "es", "zh-hans"):
+        with translation.override(language):
+            assert enterprise.get_sector_display() == Model._get_FIELD_display(enterprise, field)
+            assert enterprise.get_status_display() == Model._get_FIELD_display(
+                enterprise, Enterprise._meta.get_field("status")
+            )
+            assert choice_labels(field) is choice_labels(field)
+    with translation.override("fr"):
+        assert enterprise.get_sector_display() == "Chaussures"
+    with translation.override("en"):
+        assert enterprise.get_sector_display() == "Footwear"
+    enterprise.sector = "no-such-sector"
+    assert enterprise.get_sector_display() == "no-such-sector"
+
+
+def test_a_filter_field_is_written_as_crispy_forms_wrote_it():
+    from enterprises.filters import EnterpriseFilter
+    from score_platform.widgets import filter_field
+
+    filterset = EnterpriseFilter(
+        {"search": "a&b", "sector": "nonsense", "status": "active", "kpis_missing": "true"},
+        queryset=Enterprise.objects.none(),
+    )
+    form = filterset.form
+    form.is_valid()
+    search = filter_field(form["search"])
+    assert search.startswith('<div id="div_id_search" class="mb-3">')
+    assert '<label for="id_search" class="form-label">' in search
+    assert 'value="a&amp;b"' in search and 'class="form-control"' in search
+    assert 'aria-describedby="id_search_helptext"' in search
+    assert '<div id="id_search_helptext" class="form-text">' in search
+    sector = filter_field(form["sector"])
+    assert 'class="form-select is-invalid"' in sector and 'aria-invalid="true"' in sector
+    assert 'aria-describedby="id_sector_error"' in sector
+    assert '<div id="id_sector_error" class="invalid-feedback"><p id="error_1_id_sector">' in sector
+    assert "nonsense is not one of the available choices" in sector
+    status = filter_field(form["status"])
+    assert ("active", "Active", True) in options(status)
+    assert ("inactive", "Inactive", False) in options(status)
+    assert ("true", "Yes", True) in options(filter_field(form["kpis_missing"]))

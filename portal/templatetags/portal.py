@@ -6,6 +6,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from modules.models import ImprovementProject
+from score_platform import widgets
 
 register = template.Library()
 
@@ -66,3 +67,9 @@ def past_due(project) -> bool:
         and project.status
         in (ImprovementProject.Status.OPEN, ImprovementProject.Status.IN_PROGRESS)
     )
+
+
+@register.simple_tag
+def filter_field(field):
+    """One filter of a list page (score_platform.widgets.filter_field)."""
+    return widgets.filter_field(field)
