@@ -46,26 +46,64 @@ def figures_version() -> int:
     )
 
 
-def remembered(name: str, owner: str, compute: Callable[[], T], *, filters=None) -> T:
-    """``compute()``, or what it gave for the same owner, filters, day and data version."""
-    seconds = settings.DASHBOARD_CACHE_SECONDS
-    if seconds <= 0:
-        return compute()
-    digest = hashlib.sha1(repr(filters).encode(), usedforsecurity=False).hexdigest()[:16]
-    key = (
-        f"figures:{owner}:{name}:{timezone.localdate():%Y%m%d}:{get_language()}:"
-        f"{figures_version()}:{digest}"
-    )
+def _stamp() -> str:
+    """What every kept entry's key carries: the day, the language, the data version."""
+    return f"{timezone.localdate():%Y%m%d}:{get_language()}:{figures_version()}"
+
+
+def _kept(key: str, compute: Callable[[], T], what: str) -> T:
     try:
         kept = cache.get(key)
     except Exception:  # noqa: BLE001 - any cache failure: count on the spot
-        logger.warning("Cache unreachable: %s counted without it.", name, exc_info=True)
+        logger.warning("Cache unreachable: %s counted without it.", what, exc_info=True)
         return compute()
     if kept is not None:
         return kept
     value = compute()
     try:
-        cache.set(key, value, seconds)
+        cache.set(key, value, settings.DASHBOARD_CACHE_SECONDS)
     except Exception:  # noqa: BLE001
-        logger.warning("Cache unreachable: %s not kept.", name, exc_info=True)
+        logger.warning("Cache unreachable: %s not kept.", what, exc_info=True)
+    return value
+
+
+def _digest(value) -> str:
+    return hashlib.sha1(repr(value).encode(), usedforsecurity=False).hexdigest()[:16]
+
+
+def remembered(name: str, owner: str, compute: Callable[[], T], *, filters=None) -> T:
+    """``compute()``, or what it gave for the same owner, filters, day and data version."""
+    if settings.DASHBOARD_CACHE_SECONDS <= 0:
+        return compute()
+    return _kept(f"figures:{owner}:{name}:{_stamp()}:{_digest(filters)}", compute, name)
+
+
+def fragments_key(owner: str, request) -> str:
+    """The key under which a dashboard's rendered sections are kept for this request: the
+    owner (a dashboard, per kind of reader where they see different figures), the page's
+    path and query (its filters; not the page number of a table left out of the kept
+    sections), the day, the language and the data version. Empty when nothing is kept."""
+    if settings.DASHBOARD_CACHE_SECONDS <= 0:
+        return ""
+    query = sorted((name, value) for name, value in request.GET.lists() if name != "page")
+    return f"fragments:{owner}:{_digest((request.path, query))}:{_stamp()}"
+
+
+def kept_fragment(key: str, name: str, render: Callable[[], str]) -> str:
+    """A rendered section of a page under ``key`` (fragments_key), or ``render()``."""
+    if not key:
+        return render()
+    return _kept(f"{key}:{name}", render, f"the {name} section")
+
+
+def once(compute: Callable[[], T]) -> Callable[[], T]:
+    """``compute`` run at most once, when first called: a page's figures handed to its
+    template, which calls them only for the sections it does not find kept."""
+    result = []
+
+    def value() -> T:
+        if not result:
+            result.append(compute())
+        return result[0]
+
     return value

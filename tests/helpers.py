@@ -52,3 +52,10 @@ def trainer_with(world, level, organisation=None):
         expires_on=date(2022, 12, 31),
     )
     return trainer
+
+
+def shown(response, name: str):
+    """What a page gave its template under ``name``: a dashboard hands its figures over as
+    callables (computed only for the sections not kept), so call those."""
+    value = response.context[name]
+    return value() if callable(value) else value

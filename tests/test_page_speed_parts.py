@@ -23,7 +23,9 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def kept_figures(settings, monkeypatch):
     """Caching on, in a cache of the test's own."""
-    monkeypatch.setattr(caching, "cache", LocMemCache("figures-test", {"TIMEOUT": 60}))
+    cache = LocMemCache("figures-test", {"TIMEOUT": 60})
+    cache.clear()  # ids repeat from one test to the next
+    monkeypatch.setattr(caching, "cache", cache)
     settings.DASHBOARD_CACHE_SECONDS = 60
 
 

@@ -5,7 +5,39 @@ from django.contrib.humanize.templatetags.humanize import intcomma
 from django.template.defaultfilters import floatformat
 from django.utils.translation import gettext as _
 
+from reports import caching
+
 register = template.Library()
+
+
+class KeptNode(template.Node):
+    def __init__(self, name: str, varying, nodelist) -> None:
+        self.name = name
+        self.varying = varying
+        self.nodelist = nodelist
+
+    def render(self, context) -> str:
+        name = ":".join([self.name, *(str(part.resolve(context)) for part in self.varying)])
+        return caching.kept_fragment(
+            context.get("kept_as", ""), name, lambda: self.nodelist.render(context)
+        )
+
+
+@register.tag
+def kept(parser, token):
+    """``{% kept "name" [value …] %}…{% endkept %}``: a section of a dashboard rendered
+    once per ``kept_as`` key (reports.caching.fragments_key) and values (a table's page
+    number, say) and then served as it was; the view
+    hands its figures over as ``caching.once`` callables, so a kept section's figures are
+    not even counted. Sections holding a form with a CSRF token, or what changes without
+    an aggregation run, stay outside."""
+    bits = token.split_contents()
+    if len(bits) < 2 or bits[1][0] not in "\"'" or bits[1][0] != bits[1][-1]:
+        raise template.TemplateSyntaxError("{% kept %} takes a quoted name first.")
+    varying = [parser.compile_filter(bit) for bit in bits[2:]]
+    nodelist = parser.parse(("endkept",))
+    parser.delete_first_token()
+    return KeptNode(bits[1][1:-1], varying, nodelist)
 
 
 @register.filter

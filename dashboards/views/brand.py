@@ -13,10 +13,9 @@ from dashboards.selectors import results, suppliers
 from dashboards.views.common import (
     _add_breakdowns,
     _breakdown_list,
-    _export,
     _filter_form,
+    _kept_page,
     _portfolio_results,
-    _render,
     _rounded,
 )
 from enterprises.selectors import enterprises_visible_to
@@ -31,33 +30,28 @@ from score_platform.permissions import require
 # --- a brand's dashboard ----------------------------------------------------------------
 
 
+BRAND_FIGURES = (
+    "form",
+    "filters",
+    "headline",
+    "summaries",
+    "programme_summaries",
+    "indicator",
+    "catalogue",
+    "breakdowns",
+    "supplier_rows",
+    "page_obj",
+    "page_range",
+    "charts",
+)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def brand(request, pk):
     user = request.user
     organisation = suppliers.brand_get(user, pk)
     principal = principal_of(user)
-    granted = enterprises_visible_to(user).filter(
-        pk__in=suppliers.brand_suppliers(organisation.pk).values("pk")
-    )
-    form, filters, catalogue = _filter_form(
-        request, scope=Scope.BRAND, key=str(pk), enterprises=granted
-    )
-    enterprises = filters.narrow(granted)
-    # Small groups are withheld from the brand, not from ILO staff: each kind keeps its own.
-    dashboard = f"brand-{organisation.pk}-{'brand' if principal.is_brand else 'ilo'}"
-
-    summaries, indicator, breakdowns = _portfolio_results(
-        user,
-        dashboard=dashboard,
-        scope=Scope.BRAND,
-        key=str(pk),
-        everyone=granted,
-        filters=filters,
-    )
-    programme_summaries = {summary.indicator.pk: summary for summary in public_kpi_summary()}
-    supplier_list = suppliers.supplier_table(enterprises)
-    links = suppliers.supplier_links_of_brand(user, organisation.pk)
     may_request = principal.is_brand and principal.organisation_id == organisation.pk
 
     request_form = SupplierLinkRequestForm(request.POST or None)
@@ -79,6 +73,43 @@ def brand(request, pk):
                     _("Your request is recorded; the supplier's partner will answer it."),
                 )
                 return redirect("dashboards:brand", pk=organisation.pk)
+
+    # Small groups are withheld from the brand, not from ILO staff: each kind keeps its own.
+    return _kept_page(
+        request,
+        "brand",
+        owner=f"brand-{organisation.pk}-{'brand' if principal.is_brand else 'ilo'}",
+        figures=lambda: _brand_figures(request, user, organisation, principal),
+        names=BRAND_FIGURES,
+        live={
+            "organisation": organisation,
+            "may_request": may_request,
+            "request_form": request_form,
+            "supplier_page": request.GET.get("page", ""),
+            # A request is answered by the partner, not by an aggregation run: read live.
+            "links": lambda: suppliers.supplier_links_of_brand(user, organisation.pk)[:50],
+        },
+    )
+
+
+def _brand_figures(request, user, organisation, principal) -> dict:
+    pk = organisation.pk
+    granted = enterprises_visible_to(user).filter(pk__in=suppliers.brand_suppliers(pk).values("pk"))
+    form, filters, catalogue = _filter_form(
+        request, scope=Scope.BRAND, key=str(pk), enterprises=granted
+    )
+    enterprises = filters.narrow(granted)
+    summaries, indicator, breakdowns = _portfolio_results(
+        user,
+        dashboard=f"brand-{pk}-{'brand' if principal.is_brand else 'ilo'}",
+        scope=Scope.BRAND,
+        key=str(pk),
+        everyone=granted,
+        filters=filters,
+    )
+    programme_summaries = {summary.indicator.pk: summary for summary in public_kpi_summary()}
+    supplier_list = suppliers.supplier_table(enterprises)
+    links = suppliers.supplier_links_of_brand(user, pk)
 
     charts = {
         "comparison": {
@@ -106,7 +137,7 @@ def brand(request, pk):
         }
     }
 
-    export_tables = {
+    exports = {
         "kpi": (_("KPI results"), tables.kpi_columns(), summaries),
         "suppliers": (
             _("Suppliers"),
@@ -115,31 +146,20 @@ def brand(request, pk):
         ),
         "links": (_("Supplier links"), tables.supplier_link_columns(), links),
     }
-    _add_breakdowns(breakdowns, charts, export_tables)
-    exported = _export(request, "brand", export_tables)
-    if exported is not None:
-        return exported
-
+    _add_breakdowns(breakdowns, charts, exports)
     page = paginate(request, supplier_list)
-    return _render(
-        request,
-        "dashboards/brand.html",
-        {
-            "organisation": organisation,
-            "form": form,
-            "filters": filters,
-            "headline": results.headline(user, Scope.BRAND, str(pk)),
-            "summaries": summaries,
-            "programme_summaries": programme_summaries,
-            "indicator": indicator,
-            "catalogue": catalogue,
-            "breakdowns": _breakdown_list(breakdowns),
-            "supplier_rows": suppliers.supplier_rows(list(page["object_list"])),
-            "page_obj": page["page_obj"],
-            "page_range": page["page_range"],
-            "links": links[:50],
-            "may_request": may_request,
-            "request_form": request_form,
-            "charts": charts,
-        },
-    )
+    return {
+        "form": form,
+        "filters": filters,
+        "headline": results.headline(user, Scope.BRAND, str(pk)),
+        "summaries": summaries,
+        "programme_summaries": programme_summaries,
+        "indicator": indicator,
+        "catalogue": catalogue,
+        "breakdowns": _breakdown_list(breakdowns),
+        "supplier_rows": suppliers.supplier_rows(list(page["object_list"])),
+        "page_obj": page["page_obj"],
+        "page_range": page["page_range"],
+        "charts": charts,
+        "exports": exports,
+    }

@@ -188,3 +188,30 @@ def _render(request, template: str, context: dict):
     if request.headers.get("HX-Request") == "true":
         template = template.replace(".html", "_body.html")
     return render(request, template, context)
+
+
+def _kept_page(request, name: str, *, owner: str, figures, names, live: dict):
+    """The dashboard ``name`` (its template dashboards/<name>.html), with its sections
+    kept for ``owner``'s readers (``{% kept %}``, reports.caching.fragments_key).
+
+    ``figures()`` computes everything the kept sections show (a dict with ``names`` and
+    ``exports``, the tables offered for download); the template gets each name as a
+    callable, so a view whose sections are all kept computes none of it. ``live`` is
+    what is read on every view (a form with its CSRF token, the aggregation's status).
+    """
+    everything = caching.once(figures)
+
+    def figure(name):
+        def value():
+            computed = everything()
+            if set(computed) != {*names, "exports"}:
+                raise KeyError(f"{owner}: figures {sorted(computed)} are not {sorted(names)}")
+            return computed[name]
+
+        return value
+
+    if export_requested(request):
+        return _export(request, name, figure("exports")())
+    context = {figure_name: figure(figure_name) for figure_name in names}
+    context.update(live, kept_as=caching.fragments_key(f"dashboard-{owner}", request))
+    return _render(request, f"dashboards/{name}.html", context)

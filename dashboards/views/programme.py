@@ -11,10 +11,9 @@ from dashboards.selectors import results, work
 from dashboards.views.common import (
     _add_breakdowns,
     _breakdown_list,
-    _export,
     _filter_form,
+    _kept_page,
     _kpi_chart,
-    _render,
     _trend_chart,
     remembered,
 )
@@ -48,11 +47,42 @@ def landing(request):
 # --- the ILO programme dashboard --------------------------------------------------------
 
 
+PROGRAMME_FIGURES = (
+    "form",
+    "filters",
+    "group_scope",
+    "headline",
+    "summaries",
+    "indicator",
+    "breakdowns",
+    "series",
+    "compliance",
+    "quality",
+    "costs",
+    "brands",
+    "charts",
+)
+
+
 @login_required
 @require_GET
 def programme(request):
     user = request.user
     require(principal_of(user).is_ilo, _("The programme dashboard is for ILO staff."))
+    return _kept_page(
+        request,
+        "programme",
+        owner="programme",
+        figures=lambda: _programme_figures(request, user),
+        names=PROGRAMME_FIGURES,
+        live={
+            "aggregation": aggregation_status(user),
+            "can_recompute": can_request_recompute(user),
+        },
+    )
+
+
+def _programme_figures(request, user) -> dict:
     form, filters, catalogue = _filter_form(
         request,
         scope=Scope.PROGRAMME,
@@ -77,49 +107,40 @@ def programme(request):
     if series is not None:
         charts["trend"] = _trend_chart(series)
 
-    export_tables = {
+    exports = {
         "kpi": (_("KPI results"), tables.kpi_columns(), summaries),
         "quality": (_("Data quality"), tables.outlier_columns(), quality.outliers),
         "cost": (_("Training cost"), tables.cost_columns(), costs),
     }
-    _add_breakdowns(breakdowns, charts, export_tables)
+    _add_breakdowns(breakdowns, charts, exports)
     if series is not None:
-        export_tables["trend"] = (_("Trend"), tables.trend_columns(series), series.rows)
-    exported = _export(request, "programme", export_tables)
-    if exported is not None:
-        return exported
-
-    return _render(
-        request,
-        "dashboards/programme.html",
-        {
-            "form": form,
-            "filters": filters,
-            "group_scope": group_scope,
-            "headline": results.headline(user, group_scope, group_key),
-            "summaries": summaries,
-            "indicator": indicator,
-            "breakdowns": _breakdown_list(breakdowns),
-            "series": series,
-            "compliance": remembered(
-                "compliance",
-                "programme",
-                filters,
-                lambda: work.compliance(user, enterprises=enterprises),
-            ),
-            "quality": quality,
-            "costs": costs,
-            "aggregation": aggregation_status(user),
-            "can_recompute": can_request_recompute(user),
-            "brands": list(
-                organisations_visible_to(user)
-                .filter(kind=Organisation.Kind.BRAND)
-                .only("pk", "name")
-                .order_by("name")
-            ),
-            "charts": charts,
-        },
-    )
+        exports["trend"] = (_("Trend"), tables.trend_columns(series), series.rows)
+    return {
+        "form": form,
+        "filters": filters,
+        "group_scope": group_scope,
+        "headline": results.headline(user, group_scope, group_key),
+        "summaries": summaries,
+        "indicator": indicator,
+        "breakdowns": _breakdown_list(breakdowns),
+        "series": series,
+        "compliance": remembered(
+            "compliance",
+            "programme",
+            filters,
+            lambda: work.compliance(user, enterprises=enterprises),
+        ),
+        "quality": quality,
+        "costs": costs,
+        "brands": list(
+            organisations_visible_to(user)
+            .filter(kind=Organisation.Kind.BRAND)
+            .only("pk", "name")
+            .order_by("name")
+        ),
+        "charts": charts,
+        "exports": exports,
+    }
 
 
 @login_required

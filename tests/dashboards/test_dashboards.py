@@ -12,45 +12,11 @@ from partners.models import SupplierLink
 from reports.aggregation.recompute import recompute_all
 from reports.models import AggregationRun, Scope
 from reports.selectors import kpi_summary, kpi_trend, public_kpi_summary, reach
-from tests import factories
+from tests.dashboards.conftest import login
+from tests.helpers import shown
 from tests.kpi_helpers import series
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def results(world):
-    """SGS serves four trained enterprises with defect-rate results (three granted to Inditex),
-    TÜV Rheinland one; the aggregation has run."""
-    session = factories.ClassroomSessionFactory(partner=world.sgs)
-    sgs_enterprises = [world.sgs_enterprise] + [
-        factories.EnterpriseFactory(name=f"SGS factory {number}", partner=world.sgs)
-        for number in range(3)
-    ]
-    for number, enterprise in enumerate(sgs_enterprises):
-        participant = factories.ParticipantFactory(
-            enterprise=enterprise, full_name=f"Secret Person {number}"
-        )
-        factories.AttendanceFactory(session=session, participant=participant)
-        factories.EnrolmentFactory(
-            enterprise=enterprise, status="completed", completed_on=timezone.localdate()
-        )
-        series(enterprise, "defect_rate", 12.5, 10, 4.5 + number)
-        series(enterprise, "productivity", 10, 11, 12 + number)
-    for enterprise in sgs_enterprises[1:3]:
-        factories.SupplierLinkFactory(brand=world.inditex, enterprise=enterprise)
-    # A requested (not granted) link: the enterprise stays out of the brand's figures.
-    factories.SupplierLinkFactory(
-        brand=world.inditex, enterprise=sgs_enterprises[3], status=SupplierLink.Status.REQUESTED
-    )
-    series(world.tuv_enterprise, "defect_rate", 20, 19, 18)
-    recompute_all(history=True)
-    return sgs_enterprises
-
-
-def login(client, user):
-    client.force_login(user)
-    return client
 
 
 # --- who may open which dashboard -------------------------------------------------------
@@ -118,7 +84,7 @@ def test_programme_figures_equal_the_selectors(client, results, world):
     response = login(client, user).get(reverse("dashboards:programme"))
     assert response.status_code == 200
     programme_reach = reach(user, Scope.PROGRAMME)
-    headline = response.context["headline"]
+    headline = shown(response, "headline")
     assert (
         headline.figures["enterprises_trained"]
         == programme_reach.figures["enterprises_trained"]
@@ -127,22 +93,22 @@ def test_programme_figures_equal_the_selectors(client, results, world):
     assert (
         headline.figures["participants_trained"] == programme_reach.figures["participants_trained"]
     )
-    assert response.context["summaries"] == kpi_summary(user, Scope.PROGRAMME)
-    defects = next(s for s in response.context["summaries"] if s.indicator.code == "defect_rate")
+    assert shown(response, "summaries") == kpi_summary(user, Scope.PROGRAMME)
+    defects = next(s for s in shown(response, "summaries") if s.indicator.code == "defect_rate")
     assert defects.enterprises_reporting == 5
     page = response.content.decode()
     assert 'data-testid="tile-enterprises">4<' in page
-    assert response.context["series"] is not None
+    assert shown(response, "series") is not None
     kept = {summary.as_of for summary in kpi_trend(user, Scope.PROGRAMME)}
-    assert response.context["series"].months == sorted(kept)
+    assert shown(response, "series").months == sorted(kept)
     assert len(kept) > 1
 
 
 def test_programme_filtered_by_country_reads_that_country(client, results, world):
     user = world.users.ilo_officer
     response = login(client, user).get(reverse("dashboards:programme") + "?country=CN")
-    assert response.context["summaries"] == kpi_summary(user, Scope.COUNTRY, "CN")
-    assert response.context["headline"].reach == reach(user, Scope.COUNTRY, "CN")
+    assert shown(response, "summaries") == kpi_summary(user, Scope.COUNTRY, "CN")
+    assert shown(response, "headline").reach == reach(user, Scope.COUNTRY, "CN")
 
 
 def test_programme_asks_for_one_group_at_a_time(client, results, world):
@@ -150,19 +116,19 @@ def test_programme_asks_for_one_group_at_a_time(client, results, world):
         reverse("dashboards:programme") + "?country=CN&sector=garments"
     )
     assert response.status_code == 200
-    assert response.context["form"].errors["sector"]
-    assert response.context["summaries"] == kpi_summary(world.users.ilo_officer, Scope.PROGRAMME)
+    assert shown(response, "form").errors["sector"]
+    assert shown(response, "summaries") == kpi_summary(world.users.ilo_officer, Scope.PROGRAMME)
 
 
 def test_partner_sees_only_its_portfolio(client, results, world):
     user = world.users.sgs_staff
     response = login(client, user).get(reverse("dashboards:partner", args=[world.sgs.pk]))
     assert response.status_code == 200
-    assert response.context["summaries"] == kpi_summary(user, Scope.PARTNER, world.sgs.pk)
-    defects = next(s for s in response.context["summaries"] if s.indicator.code == "defect_rate")
+    assert shown(response, "summaries") == kpi_summary(user, Scope.PARTNER, world.sgs.pk)
+    defects = next(s for s in shown(response, "summaries") if s.indicator.code == "defect_rate")
     assert defects.enterprises_reporting == 4  # TÜV Rheinland's enterprise is not counted
-    assert response.context["headline"].reach == reach(user, Scope.PARTNER, world.sgs.pk)
-    wco = next(row for row in response.context["pipeline"] if row.module.code == "WCO")
+    assert shown(response, "headline").reach == reach(user, Scope.PARTNER, world.sgs.pk)
+    wco = next(row for row in shown(response, "pipeline") if row.module.code == "WCO")
     assert wco.counts["completed"] == 4
     assert "Shenzhen Electronics" not in response.content.decode()
 
@@ -174,7 +140,7 @@ def test_partner_filters_narrow_the_results_to_its_enterprises(client, results, 
     response = login(client, user).get(
         reverse("dashboards:partner", args=[world.sgs.pk]) + "?sector=garments"
     )
-    defects = next(s for s in response.context["summaries"] if s.indicator.code == "defect_rate")
+    defects = next(s for s in shown(response, "summaries") if s.indicator.code == "defect_rate")
     assert defects.enterprises_reporting == 3
 
 
@@ -182,14 +148,14 @@ def test_brand_sees_only_granted_suppliers_and_no_names_of_people(client, result
     user = world.users.inditex_viewer
     response = login(client, user).get(reverse("dashboards:brand", args=[world.inditex.pk]))
     assert response.status_code == 200
-    shown = {row.enterprise.pk for row in response.context["supplier_rows"]}
-    assert shown == {results[0].pk, results[1].pk, results[2].pk}
+    listed = {row.enterprise.pk for row in shown(response, "supplier_rows")}
+    assert listed == {results[0].pk, results[1].pk, results[2].pk}
     page = response.content.decode()
     assert results[3].name not in page  # requested, not granted
     assert "Shenzhen Electronics" not in page
     assert "Secret Person" not in page
-    assert response.context["summaries"] == kpi_summary(user, Scope.BRAND, world.inditex.pk)
-    defects = next(s for s in response.context["summaries"] if s.indicator.code == "defect_rate")
+    assert shown(response, "summaries") == kpi_summary(user, Scope.BRAND, world.inditex.pk)
+    defects = next(s for s in shown(response, "summaries") if s.indicator.code == "defect_rate")
     assert defects.enterprises_reporting == 3
 
 
@@ -203,9 +169,9 @@ def test_brand_groups_under_three_show_too_few_to_show(client, results, world):
         reverse("dashboards:brand", args=[world.inditex.pk]) + "?country=IN"
     )
     assert response.status_code == 200
-    assert all(summary.withheld for summary in response.context["summaries"])
+    assert all(summary.withheld for summary in shown(response, "summaries"))
     assert "too few to show" in response.content.decode()
-    country = dict((scope, b) for scope, _, _, b in response.context["breakdowns"])["country"]
+    country = dict((scope, b) for scope, _, _, b in shown(response, "breakdowns"))["country"]
     assert all(row.withheld for row in country.rows)
 
 
@@ -214,7 +180,7 @@ def test_brand_requests_a_supplier_link_from_the_dashboard(client, world):
     url = reverse("dashboards:brand", args=[world.adidas.pk])
     response = client.post(url, {"enterprise_id": "", "os_id": ""})
     assert response.status_code == 200
-    assert response.context["request_form"].errors
+    assert shown(response, "request_form").errors
     assert not SupplierLink.objects.filter(brand=world.adidas).exists()
     response = client.post(url, {"os_id": "CN2024000001"})
     assert response.status_code == 302
@@ -321,7 +287,7 @@ def test_certifications_expiring_soon_are_listed(client, world):
     response = login(client, world.users.sgs_manager).get(
         reverse("dashboards:partner", args=[world.sgs.pk])
     )
-    assert [c.pk for c in response.context["expiring"]] == [certification.pk]
+    assert [c.pk for c in shown(response, "expiring")] == [certification.pk]
 
 
 # --- what a strict Content Security Policy needs ----------------------------------------
@@ -374,11 +340,11 @@ def test_live_counts_are_kept_between_views_when_caching_is_on(
     with CaptureQueriesContext(connection) as second:
         response = client.get(url)
     assert len(second) < len(first)
-    wco = next(row for row in response.context["pipeline"] if row.module.code == "WCO")
+    wco = next(row for row in shown(response, "pipeline") if row.module.code == "WCO")
     assert wco.counts["completed"] == 4
     # ILO staff viewing the same portfolio read the same kept figures.
     login(client, world.users.ilo_officer)
-    assert client.get(url).context["pipeline"] == response.context["pipeline"]
+    assert shown(client.get(url), "pipeline") == shown(response, "pipeline")
 
 
 def test_kept_brand_figures_stay_withheld_for_the_brand_after_ilo_staff_saw_them(
@@ -392,7 +358,7 @@ def test_kept_brand_figures_stay_withheld_for_the_brand_after_ilo_staff_saw_them
         enterprise.country = "IN"
         enterprise.save()
     url = reverse("dashboards:brand", args=[world.inditex.pk]) + "?country=IN"
-    seen_by_ilo = login(client, world.users.ilo_officer).get(url).context["summaries"]
+    seen_by_ilo = shown(login(client, world.users.ilo_officer).get(url), "summaries")
     assert not any(summary.withheld for summary in seen_by_ilo)
-    seen_by_brand = login(client, world.users.inditex_viewer).get(url).context["summaries"]
+    seen_by_brand = shown(login(client, world.users.inditex_viewer).get(url), "summaries")
     assert seen_by_brand and all(summary.withheld for summary in seen_by_brand)
