@@ -72,6 +72,12 @@ def test_the_two_halves_of_the_rebuild_share_out_every_enterprise_once(db):
     assert (len(members(first)), len(members(second))) == (3, 4)
     assert max(members(first)) < min(members(second))
 
+    ids |= {factories.EnterpriseFactory().pk for _ in range(13)}  # 20 enterprises
+    with connection.cursor() as cursor:
+        first, second = statements.enterprise_halves(cursor, 46)
+    assert (len(members(first)), len(members(second))) == (9, 11)  # 46 % of 20, rounded down
+    assert members(first) | members(second) == ids
+
 
 def test_the_parallel_rebuild_reports_each_of_its_five_steps(transactional_db, catalogue, world):
     need_service(
