@@ -27,10 +27,9 @@ class KeptNode(template.Node):
 def kept(parser, token):
     """``{% kept "name" [value …] %}…{% endkept %}``: a section of a dashboard rendered
     once per ``kept_as`` key (reports.caching.fragments_key) and values (a table's page
-    number, say) and then served as it was; the view
-    hands its figures over as ``caching.once`` callables, so a kept section's figures are
-    not even counted. Sections holding a form with a CSRF token, or what changes without
-    an aggregation run, stay outside."""
+    number, say), then served as it was. The view hands its figures over as callables,
+    so the figures of a kept section are not even counted. Sections holding a form with
+    a CSRF token, or what changes without an aggregation run, stay outside."""
     bits = token.split_contents()
     if len(bits) < 2 or bits[1][0] not in "\"'" or bits[1][0] != bits[1][-1]:
         raise template.TemplateSyntaxError("{% kept %} takes a quoted name first.")

@@ -201,17 +201,17 @@ def _kept_page(request, name: str, *, owner: str, figures, names, live: dict):
     """
     everything = caching.once(figures)
 
-    def figure(name):
+    def figure(key):
         def value():
             computed = everything()
             if set(computed) != {*names, "exports"}:
                 raise KeyError(f"{owner}: figures {sorted(computed)} are not {sorted(names)}")
-            return computed[name]
+            return computed[key]
 
         return value
 
     if export_requested(request):
         return _export(request, name, figure("exports")())
-    context = {figure_name: figure(figure_name) for figure_name in names}
+    context = {key: figure(key) for key in names}
     context.update(live, kept_as=caching.fragments_key(f"dashboard-{owner}", request))
     return _render(request, f"dashboards/{name}.html", context)
