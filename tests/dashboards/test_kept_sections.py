@@ -168,3 +168,13 @@ def test_without_a_kept_as_key_a_section_is_rendered_each_time(kept):
     assert varying.render(Context({"figure": "c", "kept_as": kept_as, "page": 2})) == "c"
     with pytest.raises(TemplateSyntaxError):
         Template("{% load dashboards %}{% kept part %}{% endkept %}")
+
+
+def test_a_filter_change_swaps_in_the_same_kept_sections(client, results, world, kept):
+    url = reverse("dashboards:programme") + "?country=CN"
+    page = login(client, world.users.ilo_officer).get(url).content.decode()
+    body = client.get(url, HTTP_HX_REQUEST="true").content.decode()
+    assert body.lstrip().startswith('<div id="dashboard-body"')
+    assert "<html" not in body
+    start = page.index('<div id="dashboard-body"')
+    assert without_tokens(body).strip() == without_tokens(page[start:]).split("</main>")[0].strip()
