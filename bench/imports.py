@@ -90,6 +90,12 @@ def _take_out_rows() -> int:
         return cursor.rowcount
 
 
+def _latest_history_id() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COALESCE(MAX(history_id), 0) FROM reports_historicalkpimeasurement")
+        return cursor.fetchone()[0]
+
+
 def _put_back_rows() -> None:
     """The stored rows as they were (the import's own rows for those keys replaced)."""
     with connection.cursor() as cursor:
@@ -113,6 +119,7 @@ def run(path: str) -> dict:
     data = Path(path).read_bytes()
     rss_before = _rss_mb()
     removed = _take_out_rows()
+    history_before = _latest_history_id()
     ok = False
     try:
         started = time.perf_counter()
@@ -138,6 +145,11 @@ def run(path: str) -> dict:
             _put_back_rows()
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE {BACKUP}")
+        # The profile as it was: without the audit records of the values put back.
+        cursor.execute(
+            "DELETE FROM reports_historicalkpimeasurement WHERE history_id > %s",
+            [history_before],
+        )
     rows = job.created_count
     total = finished - started
     return {
