@@ -9,6 +9,7 @@ workers' RSS.
 """
 
 import argparse
+import contextlib
 import csv
 import json
 import os
@@ -18,11 +19,10 @@ import sys
 import tempfile
 import time
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-import contextlib
 
 from bench.common import PYTHON, ROOT, bench_env, load_average  # noqa: E402
 
@@ -42,9 +42,12 @@ def wait_until_up(url: str, timeout: float = 60) -> None:
     raise RuntimeError(f"gunicorn did not answer on {url}")
 
 
-def warm_up(base: str, plan: dict, rounds: int) -> None:
-    """Every URL a few times, so each worker has its templates compiled and connections open."""
-    for _ in range(rounds):
+def warm_up(base: str, plan: dict, rounds: int, workers: int) -> None:
+    """Every URL a few times from as many clients at once as there are workers, so that
+    each worker (not only the one that happens to accept a lone client's connections)
+    has served each endpoint once: its first request to one costs 100–200 ms."""
+
+    def sweep(_round: int) -> None:
         for entry in plan["entries"]:
             credentials = plan["credentials"][entry["persona"]]
             headers = (
@@ -52,10 +55,13 @@ def warm_up(base: str, plan: dict, rounds: int) -> None:
                 if entry["kind"] == "api"
                 else {"Cookie": f"sessionid={credentials['session']}"}
             )
-            for url in entry["urls"][:3]:
+            for url in entry["urls"]:
                 request = urllib.request.Request(base + url, headers=headers)
                 with contextlib.suppress(urllib.error.HTTPError):
                     urllib.request.urlopen(request, timeout=60).read()
+
+    with ThreadPoolExecutor(workers) as pool:
+        list(pool.map(sweep, range(rounds * workers)))
 
 
 def worker_memory(master_pid: int) -> list[dict]:
@@ -119,7 +125,7 @@ def main() -> None:
     )  # fmt: skip
     try:
         wait_until_up(base + "/accounts/login/")
-        warm_up(base, plan, rounds=arguments.workers + 1)
+        warm_up(base, plan, rounds=2, workers=arguments.workers)
         load_before = load_average()
         with tempfile.TemporaryDirectory() as directory:
             prefix = os.path.join(directory, "run")

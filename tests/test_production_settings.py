@@ -231,3 +231,38 @@ def test_collectstatic_builds_the_production_manifest(tmp_path, settings):
     manifest = json.loads((tmp_path / "static" / "staticfiles.json").read_text())
     assert "portal/portal.js" in manifest["paths"]
     assert "vendor/chart.umd.min.js" in manifest["paths"]
+
+
+def test_gunicorn_reads_the_projects_hooks():
+    printed = subprocess.run(
+        [str(Path(sys.executable).parent / "gunicorn"), "--print-config", "score_platform.wsgi"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "gunicorn.conf.py" in printed
+    assert "<post_worker_init()>" in printed and "<post_request()>" in printed
+
+
+def test_gunicorn_workers_freeze_what_they_loaded_and_what_their_first_requests_kept():
+    import gc
+    import runpy
+    from types import SimpleNamespace
+
+    hooks = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    worker = SimpleNamespace(nr=0)
+    gc.unfreeze()
+    try:
+        hooks["post_worker_init"](worker)
+        loaded = gc.get_freeze_count()
+        assert loaded > 1000
+        kept = [[] for _ in range(5000)]  # what early requests build and keep
+        worker.nr = hooks["WARM_AFTER_REQUESTS"] - 1
+        hooks["post_request"](worker, None, {}, None)
+        assert gc.get_freeze_count() == loaded
+        worker.nr = hooks["WARM_AFTER_REQUESTS"]
+        hooks["post_request"](worker, None, {}, None)
+        assert gc.get_freeze_count() >= loaded + len(kept)
+    finally:
+        gc.unfreeze()
