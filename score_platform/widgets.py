@@ -61,20 +61,23 @@ def filter_field(field) -> str:
         format_html('<p id="error_{}_{}"><strong>{}</strong></p>', number, field.auto_id, message)
         for number, message in enumerate(field.errors, start=1)
     )
+    error_block = help_block = ""
+    if errors:
+        error_block = format_html(
+            '<div id="{}_error" class="invalid-feedback">{}</div>',
+            field.auto_id,
+            mark_safe(errors),  # noqa: S308 - each part built by format_html
+        )
+    if field.help_text:
+        help_block = format_html(
+            '<div id="{}_helptext" class="form-text">{}</div>', field.auto_id, field.help_text
+        )
     return format_html(
         '<div id="div_{}" class="mb-3"><label for="{}" class="form-label">{}</label>{}{}{}</div>',
         field.auto_id,
         field.id_for_label,
         field.label,
         control,
-        format_html(
-            '<div id="{}_error" class="invalid-feedback">{}</div>', field.auto_id, mark_safe(errors)
-        )  # noqa: S308 - built by format_html
-        if errors
-        else "",
-        format_html(
-            '<div id="{}_helptext" class="form-text">{}</div>', field.auto_id, field.help_text
-        )
-        if field.help_text
-        else "",
+        error_block,
+        help_block,
     )

@@ -75,11 +75,12 @@ def brand(request, pk):
                 return redirect("dashboards:brand", pk=organisation.pk)
 
     # Small groups are withheld from the brand, not from ILO staff: each kind keeps its own.
+    dashboard = f"brand-{organisation.pk}-{'brand' if principal.is_brand else 'ilo'}"
     return _kept_page(
         request,
         "brand",
-        owner=f"brand-{organisation.pk}-{'brand' if principal.is_brand else 'ilo'}",
-        figures=lambda: _brand_figures(request, user, organisation, principal),
+        owner=dashboard,
+        figures=lambda: _brand_figures(request, user, organisation, dashboard),
         names=BRAND_FIGURES,
         live={
             "organisation": organisation,
@@ -92,7 +93,7 @@ def brand(request, pk):
     )
 
 
-def _brand_figures(request, user, organisation, principal) -> dict:
+def _brand_figures(request, user, organisation, dashboard: str) -> dict:
     pk = organisation.pk
     granted = enterprises_visible_to(user).filter(pk__in=suppliers.brand_suppliers(pk).values("pk"))
     form, filters, catalogue = _filter_form(
@@ -101,7 +102,7 @@ def _brand_figures(request, user, organisation, principal) -> dict:
     enterprises = filters.narrow(granted)
     summaries, indicator, breakdowns = _portfolio_results(
         user,
-        dashboard=f"brand-{pk}-{'brand' if principal.is_brand else 'ilo'}",
+        dashboard=dashboard,
         scope=Scope.BRAND,
         key=str(pk),
         everyone=granted,
