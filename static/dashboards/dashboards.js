@@ -77,7 +77,20 @@
     var source = parsed.getElementById("dashboard-charts");
     swappedCharts = source ? JSON.parse(source.textContent) : null;
   });
+  // The charts of a swapped-out body stay registered with Chart.js until destroyed.
+  function forgetDetached() {
+    if (!window.Chart) {
+      return;
+    }
+    Object.values(window.Chart.instances).forEach(function (chart) {
+      if (!chart.canvas || !chart.canvas.isConnected) {
+        chart.destroy();
+      }
+    });
+  }
+
   document.addEventListener("htmx:afterSettle", function () {
+    forgetDetached();
     draw(document);
   });
 })();

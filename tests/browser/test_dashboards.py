@@ -52,6 +52,12 @@ def test_ilo_programme_dashboard(demo, live_server, page, log_in, screenshot):
     page.wait_for_function("() => new URL(location).searchParams.get('country') === 'CN'")
     page.wait_for_load_state("networkidle")
     charts_drawn(page, 2)
+    # The swapped-out charts are let go: Chart.js holds only those on the page.
+    held, shown = page.evaluate(
+        """() => [Object.keys(Chart.instances).length,
+                  document.querySelectorAll('canvas[data-chart-drawn]').length]"""
+    )
+    assert held == shown
     screenshot(page, "02-programme-china")
 
 
