@@ -199,19 +199,17 @@ def _kept_page(request, name: str, *, owner: str, figures, names, live: dict):
     callable, so a view whose sections are all kept computes none of it. ``live`` is
     what is read on every view (a form with its CSRF token, the aggregation's status).
     """
-    everything = caching.once(figures)
 
-    def figure(key):
-        def value():
-            computed = everything()
-            if set(computed) != {*names, "exports"}:
-                raise KeyError(f"{owner}: figures {sorted(computed)} are not {sorted(names)}")
-            return computed[key]
+    def checked() -> dict:
+        computed = figures()
+        if set(computed) != {*names, "exports"}:
+            raise KeyError(f"{owner}: figures {sorted(computed)} are not {sorted(names)}")
+        return computed
 
-        return value
+    everything = caching.once(checked)
 
     if export_requested(request):
-        return _export(request, name, figure("exports")())
-    context = {key: figure(key) for key in names}
+        return _export(request, name, everything()["exports"])
+    context = {key: (lambda key=key: everything()[key]) for key in names}
     context.update(live, kept_as=caching.fragments_key(f"dashboard-{owner}", request))
     return _render(request, f"dashboards/{name}.html", context)

@@ -185,12 +185,12 @@ def _recompute_enterprises(ids: Sequence[int], run: AggregationRun) -> None:
         changed_indicators: set[int] = set()
         if kpi_ids:
             run.rows_read += statements.build_results(
-                cursor, as_of=current_month(), enterprise_ids=kpi_ids, into=FRESH_RESULTS
+                cursor, as_of=current_month(), enterprises=kpi_ids, into=FRESH_RESULTS
             )
             run.rows_written += statements.merge_results(
                 cursor,
                 fresh=FRESH_RESULTS,
-                enterprise_ids=kpi_ids,
+                enterprises=kpi_ids,
                 now=now,
                 changed_indicators=changed_indicators,
             )
@@ -447,7 +447,6 @@ def _rebuild_current(run: AggregationRun, progress: Progress) -> None:
         with transaction.atomic(), connection.cursor() as cursor:
             _lock(cursor, exclusive=True)
             _tune(cursor)
-            _claim_everything()
             _rebuild_members(cursor, run, steps=steps)
             _rebuild_results(cursor, run, month=month, now=now, steps=steps)
             _rebuild_summaries(cursor, run, month=month, now=now, steps=steps)
@@ -470,10 +469,8 @@ def _rebuild_current(run: AggregationRun, progress: Progress) -> None:
 
     def members_second_half_then_summaries(halves) -> Tally:
         tally = Tally()
-        with members_done, transaction.atomic(), connection.cursor() as cursor:
-            _tune(cursor)
-            _claim_everything()
-            _rebuild_members(cursor, tally, steps=steps)
+        with members_done:
+            _in_own_transaction(partial(_rebuild_members, steps=steps), tally)
         _in_own_transaction(
             partial(_rebuild_results, month=month, now=now, steps=steps, part=halves[1]),
             tally,
@@ -560,6 +557,8 @@ def _claim_everything() -> None:
 
 
 def _rebuild_members(cursor, tally, *, steps: _Steps) -> None:
+    """Every group's members; the rebuild's first step, so it covers every request so far."""
+    _claim_everything()
     tally.rows_read += statements.build_members(cursor, into=FRESH_MEMBERS)
     tally.rows_written += statements.merge_members(cursor, fresh=FRESH_MEMBERS)
     statements.drop(cursor, FRESH_MEMBERS)
@@ -572,10 +571,10 @@ def _rebuild_results(
 ) -> None:
     """The results of every enterprise, or of a range of them (``part``)."""
     tally.rows_read += statements.build_results(
-        cursor, as_of=month, enterprise_range=part, into=FRESH_RESULTS
+        cursor, as_of=month, enterprises=part, into=FRESH_RESULTS
     )
     tally.rows_written += statements.merge_results(
-        cursor, fresh=FRESH_RESULTS, enterprise_range=part, now=now
+        cursor, fresh=FRESH_RESULTS, enterprises=part, now=now
     )
     statements.drop(cursor, FRESH_RESULTS)
     if part is None or part.stop is None:  # the whole table, or its last part

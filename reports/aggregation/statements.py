@@ -279,6 +279,13 @@ class IdRange:
         return (" AND ".join(parts) or "1 = 1"), params
 
 
+def enterprise_condition(column: str, enterprises: "Sequence[int] | IdRange") -> tuple[str, list]:
+    """The condition on ``column`` for some enterprises: a list of ids, or a range of them."""
+    if isinstance(enterprises, IdRange):
+        return enterprises.condition(column)
+    return in_list(column, enterprises)
+
+
 def enterprise_halves(cursor, first_percent: int = 50) -> tuple[IdRange, IdRange]:
     """Two ranges of enterprise ids, the first with ``first_percent`` of the enterprises."""
     cursor.execute(
@@ -296,8 +303,7 @@ def build_results(
     cursor,
     *,
     as_of: date,
-    enterprise_ids: Sequence[int] | None = None,
-    enterprise_range: IdRange | None = None,
+    enterprises: Sequence[int] | IdRange | None = None,
     into: str,
 ) -> int:
     """Every (enterprise, indicator) series as of the end of ``as_of``: baseline, latest
@@ -307,12 +313,9 @@ def build_results(
     """
     dialect = Dialect(cursor.db)
     where, params = "m.period <= %s", [as_of]
-    if enterprise_ids is not None:
-        condition, ids = in_list("m.enterprise_id", enterprise_ids)
-        where, params = f"{where} AND {condition}", [*params, *ids]
-    if enterprise_range is not None:
-        condition, bounds = enterprise_range.condition("m.enterprise_id")
-        where, params = f"{where} AND {condition}", [*params, *bounds]
+    if enterprises is not None:
+        condition, chosen = enterprise_condition("m.enterprise_id", enterprises)
+        where, params = f"{where} AND {condition}", [*params, *chosen]
     latest_key = (
         f"{dialect.days_since_1900('m.period')} * {LATEST_KEY_SCALE} "
         f"+ {dialect.scaled_value('m.value', VALUE_SCALE)}"
@@ -354,18 +357,15 @@ def merge_results(
     cursor,
     *,
     fresh: str,
-    enterprise_ids: Sequence[int] | None = None,
-    enterprise_range: IdRange | None = None,
+    enterprises: Sequence[int] | IdRange | None = None,
     now,
     changed_indicators: set | None = None,
 ) -> int:
-    """Merge fresh results (of these enterprises, or of this range of them); the indicators
+    """Merge fresh results (of these enterprises: ids or a range of them); the indicators
     of the rows that changed go to ``changed_indicators``."""
     within, params = ("1 = 1", [])
-    if enterprise_ids is not None:
-        within, params = in_list("t.enterprise_id", enterprise_ids)
-    elif enterprise_range is not None:
-        within, params = enterprise_range.condition("t.enterprise_id")
+    if enterprises is not None:
+        within, params = enterprise_condition("t.enterprise_id", enterprises)
     return merge(
         cursor,
         target=RESULTS,
